@@ -1,0 +1,139 @@
+"""The pytest plugin that runs hidden checks against students, in the grader's own process.
+
+``convlab grade`` starts pytest on ``grader_tests/<assignment>/`` with this
+plugin and a class file (``--convlab-class``) naming the students to grade.
+Every check that asks for the ``student`` fixture runs once per student; the
+fixture is session-scoped, so pytest groups the checks by student and keeps one
+worker alive per student while their checks run. When a student's checks are
+done, their results (one line per check: grade id, pass/fail, message) and the
+outputs of their notebook's cells are written to ``<results>/<student>.json``
+atomically, which is what the rest of the pipeline reads.
+
+Checks use three things from here: ``pytest.mark.grade_id("q")`` (module-level
+``pytestmark``), the ``student`` fixture and the ``rng`` fixture.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import traceback
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from convlab.student import Student, StudentError
+
+GRADE_ID_HELP = "grade_id(name): the nbgrader grade cell whose points this check counts towards"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("convlab")
+    group.addoption("--convlab-class", help="JSON file: the students to grade and how")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", GRADE_ID_HELP)
+    path = config.getoption("--convlab-class", default=None)
+    if path:
+        config.pluginmanager.register(ClassRun(json.loads(Path(path).read_text())), "convlab-class-run")
+
+
+def write_json_atomically(path: Path, data) -> None:
+    """Write then rename, so a killed run never leaves half a file behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)
+
+
+def failure_message(excinfo) -> tuple[str, bool]:
+    """What a student may read about a failed check, and whether the check itself broke.
+
+    Only the exception's message is shown, never the traceback, so hidden
+    inputs and the checks' code stay hidden.
+    """
+    value = excinfo.value
+    if isinstance(value, (StudentError, pytest.fail.Exception)):
+        return str(value), False
+    if isinstance(value, AssertionError):
+        return str(value).split("\nassert ")[0] or "a check failed", False
+    return ("the check could not be completed because of an internal grader error "
+            f"({type(value).__name__}); your instructor can see the details"), True
+
+
+class ClassRun:
+    """Per-run state: the students, their workers, and the results gathered so far."""
+
+    def __init__(self, spec: dict):
+        self.spec = spec
+        self.students = {s["id"]: s for s in spec["students"]}
+        self.results_dir = Path(spec["results_dir"])
+        self.seed = int(spec.get("seed") or int.from_bytes(os.urandom(4), "little"))
+        self.checks: dict[str, list] = {sid: [] for sid in self.students}
+        self.internal_errors: dict[str, list] = {sid: [] for sid in self.students}
+
+    # -- parametrisation -------------------------------------------------------------
+    def pytest_generate_tests(self, metafunc):
+        if "student" in metafunc.fixturenames:
+            ids = list(self.students)
+            metafunc.parametrize("student", ids, ids=ids, indirect=True, scope="session")
+
+    @pytest.fixture(scope="session")
+    def student(self, request):
+        spec = self.students[request.param]
+        student = Student(spec["id"], Path(spec["workdir"]), spec["cells"],
+                          sandbox_kind=self.spec["sandbox"],
+                          cell_timeout=self.spec.get("cell_timeout", 60.0),
+                          call_timeout=self.spec.get("call_timeout", 10.0))
+        start_error = None
+        try:
+            student.start()
+        except Exception as exc:  # the student's files can stop Python from starting at all
+            start_error = str(exc)
+        request.addfinalizer(lambda: self._finish(student, start_error))
+        if start_error:
+            raise StudentError(f"your notebook could not be run: {start_error}")
+        return student
+
+    @pytest.fixture
+    def rng(self, request):
+        key = f"{self.seed}:{request.node.nodeid}".encode()
+        return np.random.default_rng(int.from_bytes(hashlib.sha256(key).digest()[:8], "little"))
+
+    # -- results -------------------------------------------------------------------
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        student_id = getattr(item, "callspec", None) and item.callspec.params.get("student")
+        if student_id is None or report.when == "teardown":
+            return
+        if report.when == "setup" and report.passed:
+            return
+        marker = item.get_closest_marker("grade_id")
+        grade_id = marker.args[0] if marker else None
+        other = {k: v for k, v in item.callspec.params.items() if k != "student"}
+        name = item.originalname + (f"[{'-'.join(map(str, other.values()))}]" if other else "")
+        record = {"check": f"{Path(item.fspath).stem}::{name}", "grade_id": grade_id,
+                  "passed": report.passed, "message": ""}
+        if report.failed and call.excinfo is not None:
+            record["message"], internal = failure_message(call.excinfo)
+            if internal:
+                self.internal_errors[student_id].append(
+                    {"check": record["check"], "traceback": "".join(traceback.format_exception(
+                        call.excinfo.type, call.excinfo.value, call.excinfo.tb))})
+        elif report.skipped:
+            record["passed"], record["message"] = False, "this check was skipped"
+        self.checks[student_id].append(record)
+
+    def _finish(self, student: Student, start_error: str | None) -> None:
+        student.close()
+        cells = [{"index": run.index, "outputs": run.outputs, "error": run.error, "lost": run.lost}
+                 for run in student.cell_runs]
+        write_json_atomically(self.results_dir / f"{student.id}.json", {
+            "student": student.id, "seed": self.seed, "start_error": start_error,
+            "checks": self.checks[student.id], "cells": cells,
+            "internal_errors": self.internal_errors[student.id]})

@@ -1,0 +1,77 @@
+"""The ``convlab`` command: one thin verb per library function.
+
+    convlab release [ASSIGNMENT ...]        regenerate release/ with nbgrader
+    convlab grade ASSIGNMENT [--student ID] [--jobs N] [--sandbox bwrap|none]
+    convlab check NOTEBOOK [--question Q]   public checks for a self-learner
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _release(args) -> int:
+    from convlab.course import Course
+    from convlab.release import release
+
+    course = Course.at(args.course)
+    for assignment in args.assignments or course.assignments():
+        print(f"released {release(course, assignment).relative_to(course.root)}")
+    return 0
+
+
+def _grade(args) -> int:
+    from convlab.course import Course
+    from convlab.grading import Settings, grade
+    from convlab.report import print_scores
+
+    course = Course.at(args.course)
+    submissions = Path(args.submissions).resolve() if args.submissions else course.root / "submitted"
+    settings = Settings(jobs=max(1, args.jobs), sandbox=args.sandbox, call_timeout=args.call_timeout,
+                        cell_timeout=args.cell_timeout, seed=args.seed, progress=not args.quiet)
+    grades = grade(course, args.assignment, submissions, args.student or None, settings)
+    print_scores(args.assignment, grades)
+    return 0
+
+
+def _check(args) -> int:
+    from convlab.public_checks import check
+
+    return check(Path(args.notebook), args.question)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="convlab", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--course", help="course root (default: the folder holding nbgrader_config.py)")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+
+    p = verbs.add_parser("release", help="regenerate release/ from source/ with nbgrader")
+    p.add_argument("assignments", nargs="*", help="default: every assignment in source/")
+    p.set_defaults(run=_release)
+
+    p = verbs.add_parser("grade", help="grade submissions with the hidden checks, in a sandbox")
+    p.add_argument("assignment")
+    p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    p.add_argument("--submissions", help="nbgrader submitted/ layout to grade (default: <course>/submitted)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="students graded at once")
+    p.add_argument("--sandbox", choices=["bwrap", "none", "auto"], default="auto")
+    p.add_argument("--call-timeout", type=float, default=10.0, help="seconds per call of a student function")
+    p.add_argument("--cell-timeout", type=float, default=60.0, help="seconds per notebook cell")
+    p.add_argument("--seed", type=int, help="fix the random inputs (to reproduce a run)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_grade)
+
+    p = verbs.add_parser("check", help="run the public checks on one notebook (self-learners)")
+    p.add_argument("notebook")
+    p.add_argument("--question", help="only this question")
+    p.set_defaults(run=_check)
+
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

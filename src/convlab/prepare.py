@@ -1,0 +1,115 @@
+"""Step 1 of grading: find a student's notebook, read it safely, restore what they may not change.
+
+Locked cells, grade cells and their metadata are put back from nbgrader's
+gradebook with nbgrader's own sanitising preprocessors (the same ones
+``nbgrader autograde`` runs), so editing a check cell, its points or its
+grade id gains nothing, and a deleted grade cell comes back. The submission
+folder is copied to a private working folder: the only place the sandbox can
+write.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from convlab.course import Course
+
+#: A submission notebook larger than this is not read (no exercise needs more).
+MAX_NOTEBOOK_BYTES = 50 * 2**20
+#: The whole submission folder copied into the sandbox.
+MAX_FOLDER_BYTES = 200 * 2**20
+
+
+class SubmissionProblem(Exception):
+    """The submission cannot be run at all; the message is shown to the student."""
+
+
+@dataclass
+class Prepared:
+    student: str
+    notebook_name: str
+    notebook: nbformat.NotebookNode | None = None
+    workdir: Path | None = None
+    code_cells: list[int] = field(default_factory=list)  # notebook indices of code cells, in order
+    problem: str | None = None
+
+    @property
+    def sources(self) -> list[str]:
+        return [self.notebook.cells[i].source for i in self.code_cells]
+
+
+def sanitize(course: Course, notebook: nbformat.NotebookNode, assignment: str,
+             notebook_name: str, student: str) -> nbformat.NotebookNode:
+    """nbgrader's autograde sanitising pipeline, with missing grade cells added back."""
+    from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds,
+                                        OverwriteCells, OverwriteKernelspec)
+
+    resources = {"nbgrader": {"db_url": course.gradebook_url, "assignment": assignment,
+                              "notebook": notebook_name, "student": student}}
+    steps = [ClearOutput(config=course.config), DeduplicateIds(config=course.config),
+             OverwriteKernelspec(config=course.config),
+             OverwriteCells(config=course.config, add_missing_cells=True),
+             CheckCellMetadata(config=course.config)]
+    for step in steps:
+        notebook, resources = step.preprocess(notebook, resources)
+    return notebook
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        raise SubmissionProblem(f"{path.name} is {path.stat().st_size / 2**20:.0f} MB; notebooks over "
+                                f"{MAX_NOTEBOOK_BYTES >> 20} MB are not graded (clear large outputs and resubmit)")
+    try:
+        notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+    except Exception as exc:
+        raise SubmissionProblem(f"{path.name} is not a readable notebook (the file may be damaged): "
+                                f"{type(exc).__name__}: {str(exc)[:200]}") from None
+    if notebook.get("nbformat") != 4:
+        try:
+            notebook = nbformat.convert(notebook, 4)
+        except Exception as exc:
+            raise SubmissionProblem(f"{path.name} uses notebook format {notebook.get('nbformat')} "
+                                    f"and could not be converted: {exc}") from None
+    try:
+        nbformat.validate(notebook)
+    except nbformat.ValidationError as exc:
+        raise SubmissionProblem(f"{path.name} is not a valid notebook: {exc.message[:200]}") from None
+    return notebook
+
+
+def _folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def prepare(course: Course, assignment: str, notebook_name: str, student: str,
+            submission: Path, workdir: Path) -> Prepared:
+    """Everything the sandbox needs for one student, or the reason it cannot run."""
+    prepared = Prepared(student, notebook_name)
+    try:
+        path = submission / f"{notebook_name}.ipynb"
+        if not path.is_file():
+            found = sorted(p.name for p in submission.glob("*.ipynb")) if submission.is_dir() else []
+            hint = f" (found: {', '.join(found)}; rename yours to {path.name})" if found else ""
+            raise SubmissionProblem(f"no {path.name} in the submission{hint}")
+        notebook = sanitize(course, _read(path), assignment, notebook_name, student)
+        if _folder_size(submission) > MAX_FOLDER_BYTES:
+            raise SubmissionProblem(f"the submission folder is over {MAX_FOLDER_BYTES >> 20} MB")
+        if workdir.exists():
+            shutil.rmtree(workdir)
+        # Links are copied as links: following one would copy a file the student may not read.
+        shutil.copytree(submission, workdir, symlinks=True,
+                        ignore=shutil.ignore_patterns(".*", "*.ipynb"))
+    except SubmissionProblem as problem:
+        prepared.problem = str(problem)
+        return prepared
+    except Exception as exc:  # nbgrader refuses damaged metadata with its own exceptions
+        prepared.problem = f"the notebook could not be prepared for grading: {type(exc).__name__}: {str(exc)[:300]}"
+        return prepared
+    prepared.notebook = notebook
+    prepared.workdir = workdir
+    prepared.code_cells = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
+    return prepared

@@ -1,0 +1,119 @@
+"""The last steps of grading: the autograded notebook a student reads, and the gradebook rows.
+
+The notebook written to ``autograded/`` is the sanitised submission with its
+cells' outputs from the sandbox, and, in each autograded grade cell, the
+hidden checks' verdicts and messages (never their code or inputs). Scores go
+into nbgrader's gradebook through nbgrader's own ``SaveAutoGrades`` and
+``AssignLatePenalties`` preprocessors, with the autograded cells' scores taken
+from the hidden checks instead of from cell errors; so ``nbgrader
+generate_feedback``, ``export`` and formgrader work unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import nbformat
+from nbgrader import utils
+from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+from traitlets import Dict
+
+from convlab.course import Course
+from convlab.prepare import Prepared
+
+
+class SaveCheckScores(SaveAutoGrades):
+    """nbgrader's SaveAutoGrades, with autograded cells scored by the hidden checks."""
+
+    scores = Dict(help="points per grade id, from the hidden checks")
+
+    def _add_score(self, cell, resources):
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        if grade_id not in self.scores:
+            return super()._add_score(cell, resources)
+        grade = self.gradebook.find_grade(grade_id, self.notebook_id, self.assignment_id, self.student_id)
+        grade.auto_score = self.scores[grade_id]
+        grade.needs_manual_grade = grade.manual_score is not None
+        self.gradebook.db.commit()
+
+
+def check_report(grade_id: str, checks: list[dict], score: float, points: float) -> str:
+    """The text a student sees under a grade cell."""
+    mine = [c for c in checks if c.get("grade_id") == grade_id]
+    passed = sum(c["passed"] for c in mine)
+    lines = [f"Hidden checks for {grade_id}: {passed} of {len(mine)} passed, "
+             f"{score:g} of {points:g} points."]
+    for check in mine:
+        name = check["check"].split("::", 1)[-1]
+        mark = "PASS" if check["passed"] else "FAIL"
+        message = f": {check['message']}" if check["message"] and not check["passed"] else ""
+        lines.append(f"  {mark}  {name}{message}")
+    if not mine:
+        lines.append("  (no check could run: see the messages above)")
+    return "\n".join(lines) + "\n"
+
+
+def stream(text: str, name: str = "stdout") -> nbformat.NotebookNode:
+    return nbformat.v4.new_output("stream", name=name, text=text)
+
+
+def autograded_notebook(prepared: Prepared, results: dict | None, scores: dict[str, float],
+                        points: dict[str, float]) -> nbformat.NotebookNode:
+    notebook = copy.deepcopy(prepared.notebook)
+    results = results or {}
+    for run in results.get("cells", []):
+        cell = notebook.cells[prepared.code_cells[run["index"]]]
+        outputs = [nbformat.from_dict(o) for o in run.get("outputs", [])]
+        if run.get("error"):
+            error = run["error"]
+            outputs.append(nbformat.v4.new_output("error", ename=error["type"], evalue=error["message"],
+                                                  traceback=[f"{error['type']}: {error['message']}"]))
+        if run.get("lost"):
+            outputs.append(stream(f"convlab stopped this cell: {run['lost']}. It was skipped; "
+                                  "the cells after it ran without it.\n", "stderr"))
+        cell.outputs = outputs
+    checks = results.get("checks", [])
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.cell_type == "code" and grade_id in scores:
+            cell.outputs = [stream(check_report(grade_id, checks, scores[grade_id], points[grade_id]))]
+    if prepared.problem or results.get("start_error"):
+        why = prepared.problem or f"your notebook could not be run: {results['start_error']}"
+        notebook.cells.insert(0, nbformat.v4.new_markdown_cell(f"**convlab could not grade this submission:** {why}"))
+    return notebook
+
+
+def write_autograded(course: Course, assignment: str, prepared: Prepared, notebook, timestamp: str | None) -> Path:
+    folder = course.autograded(prepared.student, assignment)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{prepared.notebook_name}.ipynb"
+    tmp = path.with_suffix(".ipynb.tmp")
+    nbformat.write(notebook, tmp)
+    tmp.replace(path)
+    if timestamp:
+        (folder / "timestamp.txt").write_text(timestamp)
+    return path
+
+
+def save_to_gradebook(course: Course, assignment: str, prepared: Prepared, notebook,
+                      scores: dict[str, float], timestamp: str | None) -> None:
+    """Create the submission in the gradebook and store every grade cell's score."""
+    with course.gradebook() as gradebook:
+        gradebook.update_or_create_student(prepared.student)
+        kwargs = {"timestamp": utils.parse_utc(timestamp)} if timestamp else {}
+        gradebook.update_or_create_submission(assignment, prepared.student, **kwargs)
+    resources = {"nbgrader": {"db_url": course.gradebook_url, "assignment": assignment,
+                              "notebook": prepared.notebook_name, "student": prepared.student}}
+    if prepared.problem:
+        # Nothing could run: every grade cell gets zero, as nbgrader does for a missing notebook.
+        with course.gradebook() as gradebook:
+            submission = gradebook.find_submission_notebook(prepared.notebook_name, assignment, prepared.student)
+            for grade in submission.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+            gradebook.db.commit()
+    else:
+        SaveCheckScores(config=course.config, scores=scores).preprocess(notebook, resources)
+    AssignLatePenalties(config=course.config).preprocess(notebook, resources)
+

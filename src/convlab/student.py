@@ -1,0 +1,249 @@
+"""The grader's handle on one student's code: start the worker, run the notebook, call functions.
+
+Everything the hidden checks know about a student comes through
+:meth:`Student.call`. Time limits are enforced here, from outside the worker:
+a call that runs too long or a worker that dies fails the check that made the
+call, and the next call starts a fresh worker that replays the notebook's cells
+(without the ones that hung or killed it), so one bad function costs only its
+own points.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from convlab import sandbox, wire
+
+#: A reply larger than this is refused (an array bigger than any exercise needs).
+MAX_REPLY_BYTES = 256 * 2**20
+
+
+class StudentError(AssertionError):
+    """The student's code failed in a way that fails the check; the message says how."""
+
+
+class WorkerLost(Exception):
+    """The worker hung, died or broke the protocol; the message says which, for the student."""
+
+
+@dataclass
+class CellRun:
+    """What happened to one code cell of the notebook."""
+
+    index: int
+    outputs: list = field(default_factory=list)
+    error: dict | None = None
+    lost: str | None = None  # why the worker was lost while running it (timeout, crash)
+
+
+def _signal_name(returncode: int) -> str:
+    if returncode is not None and returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        hints = {"SIGSEGV": " (a segmentation fault: memory read out of bounds, e.g. by as_strided)",
+                 "SIGKILL": " (killed: too much memory or time)", "SIGABRT": " (aborted)"}
+        return f"{name}{hints.get(name, '')}"
+    return f"exit code {returncode}"
+
+
+class Worker:
+    """One running worker process and the pipe to it."""
+
+    def __init__(self, sandbox_kind: str, workdir: Path, limits: sandbox.Limits):
+        argv, env, cwd = sandbox.worker_command(sandbox_kind, workdir)
+        self.process = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=env, cwd=cwd, start_new_session=True, preexec_fn=limits.apply)
+        self._buffer = b""
+        self._next_id = 1
+
+    def request(self, message: dict, timeout: float, doing: str) -> dict:
+        message = dict(message, id=self._next_id)
+        self._next_id += 1
+        try:
+            self.process.stdin.write(wire.dumps(message))
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise WorkerLost(self._death(doing)) from None
+        return self._read_reply(message["id"], timeout, doing)
+
+    def wait_ready(self, timeout: float) -> None:
+        self._read_reply(0, timeout, "starting Python")
+
+    def _read_reply(self, expected_id: int, timeout: float, doing: str) -> dict:
+        deadline = time.monotonic() + timeout
+        fd = self.process.stdout.fileno()
+        while True:
+            newline = self._buffer.find(b"\n")
+            if newline >= 0:
+                line, self._buffer = self._buffer[:newline], self._buffer[newline + 1:]
+                try:
+                    reply = wire.loads(line)
+                except (ValueError, wire.WireError):
+                    self.kill()
+                    raise WorkerLost(f"the worker sent a malformed reply while {doing}") from None
+                if reply.get("id") != expected_id:
+                    self.kill()
+                    raise WorkerLost(f"the worker sent an unexpected reply while {doing}")
+                return reply
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                raise WorkerLost(f"timed out after {timeout:g} s while {doing} (an endless loop?)")
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise WorkerLost(self._death(doing))
+            self._buffer += chunk
+            if len(self._buffer) > MAX_REPLY_BYTES:
+                self.kill()
+                raise WorkerLost(f"the reply while {doing} was larger than {MAX_REPLY_BYTES >> 20} MB")
+
+    def _death(self, doing: str) -> str:
+        try:
+            code = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            code = self.process.returncode
+        return f"the Python process died while {doing}: {_signal_name(code)}"
+
+    def kill(self) -> None:
+        """Kill the worker and everything it started (its session; bwrap takes the namespace down)."""
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+class Student:
+    """A student's notebook, executed in a sandboxed worker, with calls into it."""
+
+    def __init__(self, student_id: str, workdir: Path, cells: list[str], *, sandbox_kind: str,
+                 cell_timeout: float = 60.0, call_timeout: float = 10.0,
+                 start_timeout: float = 60.0, limits: sandbox.Limits = sandbox.Limits()):
+        self.id = student_id
+        self.workdir = workdir
+        self.cells = cells
+        self.sandbox_kind = sandbox_kind
+        self.cell_timeout = cell_timeout
+        self.call_timeout = call_timeout
+        self.start_timeout = start_timeout
+        self.limits = limits
+        self.cell_runs: list[CellRun] = []
+        self.mutated: list = []
+        self._worker: Worker | None = None
+        self._bad_cells: set[int] = set()
+
+    # -- lifecycle -------------------------------------------------------------
+    def start(self) -> None:
+        """Run the whole notebook once, recording each cell's outputs for the feedback."""
+        self.cell_runs = self._run_cells(record=True)
+
+    def _run_cells(self, record: bool) -> list[CellRun]:
+        runs = []
+        self._worker = self._spawn()
+        for index, source in enumerate(self.cells):
+            if index in self._bad_cells:
+                continue
+            run = CellRun(index)
+            try:
+                reply = self._worker.request({"op": "run_cell", "source": source}, self.cell_timeout,
+                                             f"running cell {index + 1}")
+                run.outputs = reply.get("outputs", []) if record else []
+                run.error = reply.get("error")
+            except WorkerLost as lost:
+                run.lost = str(lost)
+                self._bad_cells.add(index)
+                self._worker = self._spawn()
+                # Replay what ran before the bad cell so later cells see the same state.
+                for earlier in runs:
+                    if earlier.lost is None:
+                        self._replay(earlier.index)
+            runs.append(run)
+        return runs
+
+    def _replay(self, index: int) -> None:
+        try:
+            self._worker.request({"op": "run_cell", "source": self.cells[index]}, self.cell_timeout,
+                                 f"running cell {index + 1} again")
+        except WorkerLost:
+            self._bad_cells.add(index)
+            self._worker = self._spawn()
+
+    def _spawn(self) -> Worker:
+        worker = Worker(self.sandbox_kind, self.workdir, self.limits)
+        try:
+            worker.wait_ready(self.start_timeout)
+        except WorkerLost as lost:
+            raise RuntimeError(f"the worker for {self.id} could not start: {lost}") from None
+        return worker
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.kill()
+            self._worker = None
+
+    # -- what checks use ---------------------------------------------------------
+    def _call(self, name: str, args, kwargs, timeout: float | None) -> dict:
+        if self._worker is None or self._worker.process.poll() is not None:
+            self._run_cells(record=False)
+        message = {"op": "call", "name": name, "args": [wire.encode(a) for a in args],
+                   "kwargs": {k: wire.encode(v) for k, v in kwargs.items()}}
+        try:
+            return self._worker.request(message, timeout or self.call_timeout, f"running {name}")
+        except WorkerLost as lost:
+            self._worker = None
+            raise StudentError(f"{name}: {lost}") from None
+
+    def call(self, name: str, *args, **kwargs):
+        """Call the student's ``name(*args, **kwargs)``; return its result as plain data."""
+        reply = self._call(name, args, kwargs, None)
+        error = reply.get("error")
+        if error:
+            raise StudentError(_describe_error(name, error))
+        self.mutated = list(reply.get("mutated", []))
+        try:
+            return wire.decode(reply.get("value"))
+        except (wire.WireError, ValueError, TypeError) as exc:
+            raise StudentError(f"{name} returned something that cannot be graded: {exc}") from None
+
+    def raises(self, name: str, *args, **kwargs) -> str | None:
+        """The name of the exception ``name(*args, **kwargs)`` raised, or None if it returned."""
+        reply = self._call(name, args, kwargs, None)
+        error = reply.get("error")
+        if error and error.get("type") in ("MissingFunction", "NotCallable"):
+            raise StudentError(_describe_error(name, error))
+        return str(error["type"]) if error else None
+
+    def __repr__(self) -> str:
+        return f"Student({self.id!r})"
+
+
+def _describe_error(name: str, error: dict) -> str:
+    kind, message = str(error.get("type", "Error")), str(error.get("message", ""))
+    if kind in ("MissingFunction", "NotCallable", "BadReturn"):
+        return message[:500]
+    if kind == "NotImplementedError":
+        return f"{name} is not implemented yet (it raises NotImplementedError)"
+    where = f" at {error['where']}" if error.get("where") else ""
+    return f"{name} raised {kind}: {message[:300]}{where}"

@@ -69,6 +69,7 @@ def _worker_env(home: str) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "MPLCONFIGDIR": "/tmp/matplotlib" if home == SANDBOX_HOME else str(Path(home) / ".matplotlib"),
+        "IPYTHONDIR": "/tmp/ipython" if home == SANDBOX_HOME else str(Path(home) / ".ipython"),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
         # Several workers share the cores: one thread each keeps them from fighting.
@@ -131,7 +132,8 @@ def worker_command(kind: str, workdir: Path) -> tuple[list[str], dict[str, str],
     for root in _readonly_roots():
         args += ["--ro-bind", root, root]
     args += _gpu_binds()
-    args += ["--bind", str(workdir), SANDBOX_WORKDIR, "--chdir", SANDBOX_WORKDIR, "--clearenv"]
+    args += ["--bind", str(workdir), SANDBOX_WORKDIR, "--remount-ro", "/",
+             "--chdir", SANDBOX_WORKDIR, "--clearenv"]
     for key, value in _worker_env(SANDBOX_HOME).items():
         args += ["--setenv", key, value]
     return args + ["--"] + python, {}, None

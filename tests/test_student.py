@@ -1,0 +1,81 @@
+"""A student's code that hangs, crashes or misbehaves costs only the calls it touches."""
+
+import numpy as np
+import pytest
+
+from convlab import sandbox
+from convlab.functions import Function
+from convlab.student import Student, StudentError
+
+CELLS = [
+    "import numpy as np\nimport otter\ngrader = otter.Notebook()\nprint('ready')",
+    "def double(x, stride=1):\n    return x * 2, stride",
+    "while True:\n    pass",
+    "def inplace(x):\n    x[0] = 99\n    return x.sum()",
+    "import os\ndef crash():\n    os._exit(3)\ndef hang():\n    while True:\n        pass",
+    "def apply(f, t):\n    return f(t)",
+    "raise ValueError('a broken cell')",
+    "def after_error():\n    return 'still defined'",
+]
+
+
+@pytest.fixture(scope="module")
+def student(tmp_path_factory):
+    """One worker for the module: the hanging cell costs its timeout once, not once per test."""
+    student = Student("tester", tmp_path_factory.mktemp("work"), CELLS, sandbox_kind=sandbox.choose("bwrap"),
+                      cell_timeout=3, call_timeout=2)
+    student.start()
+    yield student
+    student.close()
+
+
+def test_the_notebook_runs_and_cells_report_outputs_errors_and_hangs(student):
+    runs = student.cell_runs
+    assert runs[0].outputs[0]["text"] == "ready\n"
+    assert runs[2].lost.startswith("timed out after 3 s")
+    assert runs[6].error["type"] == "ValueError"
+    assert student.call("after_error") == "still defined"
+
+
+def test_arguments_keep_their_types(student):
+    result, stride = student.call("double", np.arange(3.0), stride=(2, 1))
+    np.testing.assert_array_equal(result, [0.0, 2.0, 4.0])
+    assert stride == (2, 1)
+
+
+def test_in_place_changes_to_inputs_are_reported(student):
+    assert student.call("inplace", np.zeros(3)) == 99
+    assert student.mutated == [0]
+    student.call("double", np.zeros(3))
+    assert student.mutated == []
+
+
+def test_functions_cross_as_descriptions(student):
+    values = student.call("apply", Function("box", {"lo": -1.0, "hi": 1.0}), np.linspace(-2, 2, 5))
+    np.testing.assert_array_equal(values, [0, 1, 1, 0, 0])
+
+
+def test_a_crash_fails_the_call_and_the_next_call_gets_a_fresh_worker(student):
+    with pytest.raises(StudentError, match="died while running crash: exit code 3"):
+        student.call("crash")
+    assert student.call("double", 1)[0] == 2
+
+
+def test_an_endless_function_is_stopped_and_grading_goes_on(student):
+    with pytest.raises(StudentError, match="timed out after 2 s while running hang"):
+        student.call("hang")
+    assert student.call("after_error") == "still defined"
+
+
+def test_missing_and_raising_functions_explain_themselves(student):
+    with pytest.raises(StudentError, match="no function named 'conv2d'"):
+        student.call("conv2d")
+    with pytest.raises(StudentError, match="'np' is a module, not a function"):
+        student.call("np")
+    assert student.raises("double") == "TypeError"
+    assert student.raises("double", 1) is None
+
+
+def test_the_plain_subprocess_fallback_runs_the_same_protocol(run_student):
+    student = run_student(CELLS[:2], kind="none")
+    assert student.call("double", 2) == (4, 1)

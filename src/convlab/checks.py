@@ -86,8 +86,7 @@ class ClassRun:
         spec = self.students[request.param]
         student = Student(spec["id"], Path(spec["workdir"]), spec["cells"],
                           sandbox_kind=self.spec["sandbox"],
-                          cell_timeout=self.spec.get("cell_timeout", 60.0),
-                          call_timeout=self.spec.get("call_timeout", 10.0))
+                          cell_timeout=self.spec["cell_timeout"], call_timeout=self.spec["call_timeout"])
         start_error = None
         try:
             student.start()

@@ -44,6 +44,8 @@ def _check(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from convlab.grading import Settings
+
     parser = argparse.ArgumentParser(prog="convlab", description=__doc__.split("\n\n")[0])
     parser.add_argument("--course", help="course root (default: the folder holding nbgrader_config.py)")
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -58,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--submissions", help="nbgrader submitted/ layout to grade (default: <course>/submitted)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="students graded at once")
     p.add_argument("--sandbox", choices=["bwrap", "none", "auto"], default="auto")
-    p.add_argument("--call-timeout", type=float, default=10.0, help="seconds per call of a student function")
-    p.add_argument("--cell-timeout", type=float, default=60.0, help="seconds per notebook cell")
+    p.add_argument("--call-timeout", type=float, default=Settings.call_timeout, help="seconds per call of a student function")
+    p.add_argument("--cell-timeout", type=float, default=Settings.cell_timeout, help="seconds per notebook cell")
     p.add_argument("--seed", type=int, help="fix the random inputs (to reproduce a run)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_grade)

@@ -45,8 +45,8 @@ class StudentGrade:
 class Settings:
     jobs: int = 1
     sandbox: str | None = None
-    call_timeout: float = 10.0
-    cell_timeout: float = 60.0
+    call_timeout: float = 5.0
+    cell_timeout: float = 20.0
     seed: int | None = None
     progress: bool = True
 

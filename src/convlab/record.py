@@ -12,11 +12,13 @@ generate_feedback``, ``export`` and formgrader work unchanged.
 from __future__ import annotations
 
 import copy
+import warnings
 from pathlib import Path
 
 import nbformat
 from nbgrader import utils
 from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+from sqlalchemy.exc import SAWarning
 from traitlets import Dict
 
 from convlab.course import Course
@@ -99,7 +101,10 @@ def write_autograded(course: Course, assignment: str, prepared: Prepared, notebo
 def save_to_gradebook(course: Course, assignment: str, prepared: Prepared, notebook,
                       scores: dict[str, float], timestamp: str | None) -> None:
     """Create the submission in the gradebook and store every grade cell's score."""
-    with course.gradebook() as gradebook:
+    with course.gradebook() as gradebook, warnings.catch_warnings():
+        # nbgrader's add_submission triggers SQLAlchemy autoflush warnings about objects it
+        # is still building; `nbgrader autograde` prints the same ones. The rows are right.
+        warnings.simplefilter("ignore", SAWarning)
         gradebook.update_or_create_student(prepared.student)
         kwargs = {"timestamp": utils.parse_utc(timestamp)} if timestamp else {}
         gradebook.update_or_create_submission(assignment, prepared.student, **kwargs)

@@ -17,7 +17,7 @@ def score_table(assignment: str, grades: list[StudentGrade]) -> Table:
     table.add_column("total", justify="right", style="bold")
     table.add_column("notes", overflow="fold", max_width=60)
     for grade in grades:
-        note = grade.problem or "; ".join(sorted({c["message"][:70] for c in grade.failed_checks})[:2])
+        note = grade.problem or (grade.failed_checks[0]["message"][:160] if grade.failed_checks else "")
         table.add_row(grade.student, *(f"{grade.scores[g]:g}" for g in grade_ids),
                       f"{grade.total:g}/{grade.max_total:g}", note)
     return table

@@ -1,0 +1,139 @@
+"""Real runs of the grading pipeline on the example class (examples/submissions/).
+
+The class is graded once per module in a copy of the course, through the same
+library call ``convlab grade`` makes; every test then reads what a user would:
+the gradebook, the autograded notebooks, the feedback, the printed table.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from convlab.course import Course
+from convlab.grading import Settings, grade
+from convlab.report import score_table
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENT = "01_convolution"
+POINTS = {"correlate1d": 2, "gaussian_kernel1d": 1, "convolve1d": 2, "continuous_convolution": 2,
+          "conv2d": 4, "conv2d_layer": 3, "pool2d": 3}
+
+# Each realistic wrong submission: the one grade cell its mistake must cost, and
+# words of the diagnosis its feedback must give. Every other grade cell keeps full marks.
+MISTAKES = {
+    "flipped_kernel": ("conv2d", "flipped"),
+    "same_pad_wrong_side": ("conv2d", "extra row/column after"),
+    "channels_first": ("conv2d", "conv2d"),
+    "pool_stride_ignored": ("pool2d", "stride"),
+    "endless_loop": ("gaussian_kernel1d", "timed out"),
+}
+
+pytestmark = pytest.mark.slow
+
+
+def copy_course(target: Path) -> Course:
+    for name in ["nbgrader_config.py"]:
+        shutil.copy(ROOT / name, target / name)
+    for name in ["source", "grader_tests", "examples"]:
+        shutil.copytree(ROOT / name, target / name)
+    return Course(target)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    course = copy_course(tmp_path_factory.mktemp("course"))
+    subprocess.run([sys.executable, "-m", "convlab.cli", "--course", str(course.root), "release"],
+                   check=True, capture_output=True)
+    return course
+
+
+@pytest.fixture(scope="module")
+def grades(course):
+    results = grade(course, ASSIGNMENT, course.root / "examples" / "submissions",
+                    settings=Settings(jobs=2, progress=False))
+    return {g.student: g for g in results}
+
+
+def gradebook_scores(course, student):
+    with course.gradebook() as gradebook:
+        notebook = gradebook.find_submission_notebook("convolution", ASSIGNMENT, student)
+        return {g.name: (g.auto_score, g.needs_manual_grade) for g in notebook.grades}
+
+
+def check_messages(course, student, grade_id):
+    nb = nbformat.read(course.autograded(student, ASSIGNMENT) / "convolution.ipynb", 4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return cell.outputs[0]["text"]
+
+
+def test_every_example_is_graded(grades):
+    expected = {p.name for p in (ROOT / "examples" / "submissions").iterdir()}
+    assert set(grades) == expected
+
+
+@pytest.mark.parametrize("student", ["reference", "loops_float32", "runtime_restart"])
+def test_correct_submissions_score_full_marks(grades, course, student):
+    assert grades[student].scores == POINTS
+    scores = gradebook_scores(course, student)
+    assert {k: v[0] for k, v in scores.items() if k in POINTS} == POINTS
+    # The written answer waits for a human in formgrader.
+    assert scores["equivariance_answer"] == (None, True)
+
+
+def test_a_cell_that_kills_the_process_is_skipped_and_reported(course):
+    nb = nbformat.read(course.autograded("runtime_restart", ASSIGNMENT) / "convolution.ipynb", 4)
+    restart = next(c for c in nb.cells if "os._exit" in c.source)
+    assert "the Python process died" in restart.outputs[-1]["text"]
+
+
+def test_the_untouched_release_scores_zero_without_crashing(grades, course):
+    assert grades["untouched"].scores == dict.fromkeys(POINTS, 0.0)
+    scores = gradebook_scores(course, "untouched")
+    assert all(scores[k][0] == 0 for k in POINTS)
+    # An unanswered written question scores zero without a human (nbgrader's rule).
+    assert scores["equivariance_answer"] == (0, False)
+    assert "not implemented yet" in check_messages(course, "untouched", "conv2d")
+
+
+@pytest.mark.parametrize("student", sorted(MISTAKES))
+def test_each_mistake_costs_its_own_points_and_is_diagnosed(grades, course, student):
+    grade_id, diagnosis = MISTAKES[student]
+    scores = grades[student].scores
+    assert scores[grade_id] < POINTS[grade_id]
+    assert {k: v for k, v in scores.items() if k != grade_id} == {k: v for k, v in POINTS.items() if k != grade_id}
+    report = check_messages(course, student, grade_id)
+    assert "FAIL" in report and diagnosis in report
+
+
+def test_the_gradebook_holds_the_scores_the_table_prints(grades, course):
+    from rich.console import Console
+
+    console = Console(width=250, record=True)
+    console.print(score_table(ASSIGNMENT, list(grades.values())))
+    text = console.export_text()
+    for student, result in grades.items():
+        stored = gradebook_scores(course, student)
+        assert {k: stored[k][0] for k in POINTS} == result.scores
+        row = next(line for line in text.splitlines() if re.search(rf"\b{student}\b", line))
+        assert f"{result.total:g}/17" in row
+
+
+def test_feedback_and_export_work_unchanged(grades, course):
+    for student in grades:
+        assert (course.root / "feedback" / student / ASSIGNMENT / "convolution.html").is_file()
+    html = (course.root / "feedback" / "flipped_kernel" / ASSIGNMENT / "convolution.html").read_text()
+    assert "Hidden checks for conv2d" in html
+    subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "export", "--to", "grades.csv"],
+                   cwd=course.root, check=True, capture_output=True)
+    csv = (course.root / "grades.csv").read_text()
+    assert csv.count(ASSIGNMENT) == len(grades)
+
+
+def test_hidden_checks_never_print_their_code(course):
+    report = check_messages(course, "flipped_kernel", "conv2d")
+    assert "def test_" not in report and "student.call" not in report and "Traceback" not in report

@@ -44,9 +44,27 @@ def copy_course(target: Path) -> Course:
     return Course(target)
 
 
+def add_broken_submissions(submissions: Path) -> None:
+    """Submissions that must not disturb the class: tampered, damaged, misnamed."""
+    reference = nbformat.read(submissions / "reference" / ASSIGNMENT / "convolution.ipynb", 4)
+    for cell in reference.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id == "conv2d":  # rewrite a locked check cell and claim more points
+            cell.source = "grader.check = lambda q: 'all passed'"
+            cell.metadata["nbgrader"]["points"] = 40
+    reference.cells = [c for c in reference.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "pool2d"]
+    (submissions / "tampered" / ASSIGNMENT).mkdir(parents=True)
+    nbformat.write(reference, submissions / "tampered" / ASSIGNMENT / "convolution.ipynb")
+    (submissions / "damaged" / ASSIGNMENT).mkdir(parents=True)
+    (submissions / "damaged" / ASSIGNMENT / "convolution.ipynb").write_bytes(b'{"cells": [\x00\xff garbage')
+    (submissions / "misnamed" / ASSIGNMENT).mkdir(parents=True)
+    nbformat.write(reference, submissions / "misnamed" / ASSIGNMENT / "convolution (1).ipynb")
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     course = copy_course(tmp_path_factory.mktemp("course"))
+    add_broken_submissions(course.root / "examples" / "submissions")
     subprocess.run([sys.executable, "-m", "convlab.cli", "--course", str(course.root), "release"],
                    check=True, capture_output=True)
     return course
@@ -73,7 +91,28 @@ def check_messages(course, student, grade_id):
 
 def test_every_example_is_graded(grades):
     expected = {p.name for p in (ROOT / "examples" / "submissions").iterdir()}
-    assert set(grades) == expected
+    assert set(grades) == expected | {"tampered", "damaged", "misnamed"}
+
+
+def test_edited_or_deleted_check_cells_are_restored_and_gain_nothing(grades, course):
+    assert grades["tampered"].scores == POINTS
+    with course.gradebook() as gradebook:
+        notebook = gradebook.find_submission_notebook("convolution", ASSIGNMENT, "tampered")
+        assert {g.name: g.max_score for g in notebook.grades if g.name in POINTS} == POINTS
+    nb = nbformat.read(course.autograded("tampered", ASSIGNMENT) / "convolution.ipynb", 4)
+    restored = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells if "nbgrader" in c.metadata}
+    assert restored["conv2d"] == 'grader.check("conv2d")'
+    assert "pool2d" in restored
+
+
+@pytest.mark.parametrize("student, reason", [("damaged", "not a readable notebook"),
+                                             ("misnamed", "no convolution.ipynb in the submission (found: convolution (1).ipynb")])
+def test_unreadable_submissions_score_zero_with_the_reason(grades, course, student, reason):
+    assert grades[student].scores == dict.fromkeys(POINTS, 0.0)
+    assert reason in grades[student].problem
+    assert all(score == 0 for score, _ in gradebook_scores(course, student).values())
+    feedback = (course.root / "feedback" / student / ASSIGNMENT / "convolution.html").read_text()
+    assert "could not grade this submission" in feedback
 
 
 @pytest.mark.parametrize("student", ["reference", "loops_float32", "runtime_restart"])

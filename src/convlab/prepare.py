@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbformat.corpus.words import generate_corpus_id as random_cell_id
 
 from convlab.course import Course
 
@@ -56,6 +57,9 @@ def sanitize(course: Course, notebook: nbformat.NotebookNode, assignment: str,
              CheckCellMetadata(config=course.config)]
     for step in steps:
         notebook, resources = step.preprocess(notebook, resources)
+    if notebook.get("nbformat_minor", 0) >= 5:
+        for cell in notebook.cells:  # cells nbgrader adds back come without the id nbformat 4.5 requires
+            cell.setdefault("id", random_cell_id())
     return notebook
 
 

@@ -59,7 +59,9 @@ def failure_message(excinfo) -> tuple[str, bool]:
     if isinstance(value, (StudentError, pytest.fail.Exception)):
         return str(value), False
     if isinstance(value, AssertionError):
-        return str(value).split("\nassert ")[0] or "a check failed", False
+        # A bare `assert` would show pytest's rewritten expression, hidden values and all.
+        head = str(value).split("\nassert ")[0]
+        return ("a check failed" if not head or head.startswith("assert ") else head), False
     return ("the check could not be completed because of an internal grader error "
             f"({type(value).__name__}); your instructor can see the details"), True
 

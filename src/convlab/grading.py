@@ -106,9 +106,10 @@ def grade(course: Course, assignment: str, submissions: Path, students: list[str
     shutil.rmtree(scratch, ignore_errors=True)
     (scratch / "results").mkdir(parents=True)
 
+    folders = find_submissions(submissions, assignment, students)
     prepared = {sid: prepare(course, assignment, notebook_name, sid, folder, scratch / "work" / sid)
-                for sid, folder in find_submissions(submissions, assignment, students).items()}
-    timestamps = {sid: _timestamp(folder) for sid, folder in find_submissions(submissions, assignment, students).items()}
+                for sid, folder in folders.items()}
+    timestamps = {sid: _timestamp(folder) for sid, folder in folders.items()}
     ready = [p for p in prepared.values() if p.problem is None]
     grades: dict[str, StudentGrade] = {}
 

@@ -194,8 +194,8 @@ class Student:
         worker = Worker(self.sandbox_kind, self.workdir, self.limits)
         try:
             worker.wait_ready(self.start_timeout)
-        except WorkerLost as lost:
-            raise RuntimeError(f"the worker for {self.id} could not start: {lost}") from None
+        except WorkerLost as lost:  # e.g. a file in the submission shadows a module Python needs
+            raise StudentError(f"Python could not start in your submission folder: {lost}") from None
         return worker
 
     def close(self) -> None:

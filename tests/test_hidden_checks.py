@@ -1,0 +1,493 @@
+"""The hidden checks of 01_convolution, run by the real grading engine against known implementations.
+
+Every implementation in tests/implementations/ becomes one simulated student:
+a notebook with one code cell per exercise, the reference in every cell but
+the one under test. For each exercise, ONE pytest process runs its hidden
+check module (grader_tests/01_convolution/test_<exercise>.py) through the
+convlab.checks plugin with all of that exercise's students, in the bwrap
+sandbox, with a fresh random seed, exactly as ``convlab grade`` does; the tests
+here read the per-student result files it writes and require that
+
+* the reference and every correct style pass every check of the exercise,
+* every wrong variant fails exactly the checks WRONG lists for it (plus, at
+  most, its "may fail" checks, whose outcome depends on the draw), and its
+  messages give the diagnosis words listed,
+* the untouched release fails every check,
+* no check ever crashes inside the grader (``internal_errors``) and every
+  simulated cell runs.
+
+A failure names the seed; ``HIDDEN_CHECKS_SEED=<seed>`` reruns with it.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import functools
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from convlab import sandbox
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENT = "01_convolution"
+CHECKS_DIR = ROOT / "grader_tests" / ASSIGNMENT
+IMPLEMENTATIONS = Path(__file__).resolve().parent / "implementations"
+FUNCTIONS = ["correlate1d", "convolve1d", "gaussian_kernel1d", "continuous_convolution",
+             "conv2d", "conv2d_layer", "pool2d"]
+SEED = os.environ.get("HIDDEN_CHECKS_SEED")
+CALL_TIMEOUT, CELL_TIMEOUT = 5.0, 20.0  # what `convlab grade` uses by default
+PARALLEL = 2
+
+
+# ---- what each wrong variant must do -----------------------------------------------------
+@dataclass(frozen=True)
+class Wrong:
+    fails: frozenset[str]  # checks it fails with every seed
+    may_fail: frozenset[str] = frozenset()  # checks whose outcome depends on the draw
+    says: dict[str, frozenset[str]] = field(default_factory=dict)  # phrase -> checks whose message has it
+
+
+def wrong(fails, *says: str | tuple[str, set], may_fail=()) -> Wrong:
+    """A Wrong; each of `says` is a phrase for every check in `fails`, or (phrase, the checks that give it)."""
+    fails = frozenset(fails)
+    phrases = {}
+    for value in says:
+        phrase, where = (value, fails) if isinstance(value, str) else value
+        phrases[phrase] = frozenset(where)
+    return Wrong(fails, frozenset(may_fail), phrases)
+
+
+VALUE_1D = {"test_valid_asymmetric_filter", "test_default_mode_is_valid", "test_same_odd_filter",
+            "test_same_even_filter", "test_full", "test_filter_as_long_as_signal",
+            "test_integer_signal_float_filter"}
+VALID_1D = {"test_valid_asymmetric_filter", "test_default_mode_is_valid", "test_filter_as_long_as_signal",
+            "test_integer_signal_float_filter"}
+VALUE_CONTINUOUS = {"test_two_boxes_default_grid", "test_direction_of_g", "test_custom_lo_hi",
+                    "test_custom_delta", "test_t_shape_is_kept"}
+VALUE_CONV2D = {"test_valid_multichannel", "test_same_odd_kernel", "test_same_even_kernel", "test_full",
+                "test_integer_padding", "test_pair_padding", "test_stride",
+                "test_same_padding_with_stride_pair", "test_uint8_image"}
+PADDED_CONV2D = {"test_same_odd_kernel", "test_same_even_kernel", "test_full", "test_integer_padding",
+                 "test_pair_padding", "test_same_padding_with_stride_pair"}
+VALUE_LAYER = {"test_valid_several_filters", "test_channel_mixing", "test_bias_per_filter",
+               "test_same_padding_odd_kernel", "test_same_padding_even_kernel", "test_stride",
+               "test_relu", "test_callable_activation", "test_activation_after_bias"}
+VALUE_POOL = {"test_max_default_stride", "test_avg_default_stride", "test_overlapping_windows",
+              "test_pair_pool_size_and_stride", "test_incomplete_windows_dropped",
+              "test_negative_values_max", "test_integer_input_avg"}
+MUTATED = "modified its input '{}' in place"
+NO_VALUE_ERROR = "should raise ValueError because the filter is longer than the signal"
+
+WRONG = {
+    # correlate1d
+    "correlate1d__flipped": wrong(VALUE_1D, "it equals the true convolution np.convolve(x, f)"),
+    "correlate1d__same_wrong_side": wrong({"test_same_even_filter"},
+                                          "puts the extra zero of padding before the signal (left); "
+                                               "you put it after"),
+    "correlate1d__valid_short": wrong(VALID_1D, "1 element short"),
+    "correlate1d__valid_long": wrong(VALID_1D, "1 extra element"),
+    "correlate1d__int_output": wrong({"test_integer_signal_float_filter"}, "you returned integers"),
+    "correlate1d__no_length_check": wrong({"test_filter_longer_than_signal_raises_value_error"},
+                                          NO_VALUE_ERROR),
+    "correlate1d__default_full": wrong({"test_default_mode_is_valid"},
+                                       "with no mode given it should compute mode='valid'"),
+    "correlate1d__mutates": wrong({"test_inputs_unmodified"}, MUTATED.format("x")),
+    # convolve1d
+    "convolve1d__not_flipped": wrong(VALUE_1D, "it equals the cross-correlation np.correlate(x, f)"),
+    "convolve1d__same_wrong_side": wrong({"test_same_even_filter"}, "your output is shifted by one"),
+    "convolve1d__flip_in_place": wrong({"test_inputs_unmodified"}, MUTATED.format("f")),
+    "convolve1d__no_length_check": wrong({"test_filter_longer_than_signal_raises_value_error"},
+                                         NO_VALUE_ERROR),
+    # gaussian_kernel1d
+    "gaussian_kernel1d__not_normalised": wrong(
+        {"test_default_width", "test_sums_to_one", "test_size_one"},
+        ("it is not normalised: divide by the sum", {"test_default_width"}),
+        ("the sum of the weights", {"test_sums_to_one"})),
+    "gaussian_kernel1d__unit_range": wrong(
+        {"test_default_width", "test_custom_width_profile", "test_even_size_profile"},
+        "the sample points should run from -width to width"),
+    "gaussian_kernel1d__ignores_width": wrong({"test_custom_width_profile", "test_even_size_profile"},
+                                              "it ignores the width argument"),
+    "gaussian_kernel1d__integer_offsets": wrong(
+        {"test_default_width", "test_custom_width_profile", "test_even_size_profile"},
+        "you used integer offsets from the centre with standard deviation width"),
+    "gaussian_kernel1d__step_division": wrong({"test_size_one"}, "raised ZeroDivisionError"),
+    # continuous_convolution
+    "continuous_convolution__no_delta": wrong(
+        VALUE_CONTINUOUS, ("multiply the sum by the step delta", VALUE_CONTINUOUS - {"test_t_shape_is_kept"})),
+    "continuous_convolution__sign": wrong({"test_direction_of_g"},
+                                          "it sums f(a) * g(a - t); the convolution uses g(t - a)"),
+    # on linspace's shifted grid the two box sums can come out right
+    "continuous_convolution__linspace": wrong(
+        {"test_direction_of_g", "test_custom_lo_hi", "test_t_shape_is_kept"},
+        ("np.linspace(lo, hi, n) has a different step", {"test_custom_lo_hi"}),
+        may_fail={"test_two_boxes_default_grid", "test_custom_delta"}),
+    "continuous_convolution__includes_hi": wrong({"test_custom_lo_hi"}, "yours includes hi"),
+    "continuous_convolution__ignores_lo_hi": wrong({"test_custom_lo_hi"}, "it ignores lo and hi"),
+    "continuous_convolution__ignores_delta": wrong({"test_custom_delta"}, "it ignores delta"),
+    "continuous_convolution__loop_over_t": wrong({"test_t_shape_is_kept"}, "raised ValueError"),
+    "continuous_convolution__swapped": wrong({"test_direction_of_g", "test_custom_lo_hi"},
+                                             "it sums g(a) * f(t - a): the same integral"),
+    "continuous_convolution__mutates": wrong({"test_t_unmodified"}, MUTATED.format("t")),
+    # conv2d
+    "conv2d__flipped": wrong(VALUE_CONV2D, (
+        "it equals the true convolution (kernel flipped in both directions)",
+        {"test_valid_multichannel", "test_same_odd_kernel", "test_same_even_kernel", "test_full",
+         "test_uint8_image"})),
+    "conv2d__no_channel_sum": wrong(
+        VALUE_CONV2D, ("sum the products over the channels too", {"test_valid_multichannel"}),
+        ("did you forget to sum over it", VALUE_CONV2D - {"test_valid_multichannel"})),
+    # an IndexError from reading (H, W, C) as (C, H, W): no diagnosis to expect
+    "conv2d__channels_first": wrong(VALUE_CONV2D | {"test_inputs_unmodified"}),
+    "conv2d__same_wrong_side": wrong({"test_same_even_kernel", "test_same_padding_with_stride_pair"},
+                                     "the extra row/column after (bottom/right); you put it before"),
+    "conv2d__stride_ignored": wrong({"test_stride", "test_same_padding_with_stride_pair"},
+                                    "it ignores the stride (this is the stride-1 output)"),
+    "conv2d__one_side_padding": wrong(PADDED_CONV2D, "it puts all the padding before the image"),
+    "conv2d__same_stride1_padding": wrong({"test_same_padding_with_stride_pair"},
+                                          "with a stride, 'same' padding follows TensorFlow"),
+    "conv2d__pair_padding_swapped": wrong({"test_pair_padding"}, "you swapped them"),
+    "conv2d__int_output": wrong({"test_uint8_image"}, "you returned integers"),
+    "conv2d__mutates": wrong({"test_inputs_unmodified"}, MUTATED.format("kernel")),
+    # conv2d_layer; the transposed read of the weights can raise IndexError in the mutation check too
+    "conv2d_layer__weights_transposed": wrong(
+        VALUE_LAYER, ("it reads weights as (kh, kw, Cout, Cin)", {"test_channel_mixing"}),
+        may_fail={"test_inputs_unmodified"}),
+    "conv2d_layer__no_bias": wrong({"test_bias_per_filter", "test_activation_after_bias"},
+                                   "the bias is missing"),
+    "conv2d_layer__activation_ignored": wrong({"test_relu", "test_callable_activation",
+                                               "test_activation_after_bias"},
+                                              "the activation is not applied"),
+    "conv2d_layer__relu_before_bias": wrong({"test_activation_after_bias"},
+                                            "the activation goes after adding the bias"),
+    "conv2d_layer__flipped": wrong(VALUE_LAYER, (
+        "it equals a true convolution (kernel flipped)",
+        {"test_valid_several_filters", "test_channel_mixing", "test_same_padding_odd_kernel",
+         "test_same_padding_even_kernel"})),
+    "conv2d_layer__channels_first_output": wrong(VALUE_LAYER, (
+        "that is channels-first (N, C, H, W)", VALUE_LAYER - {"test_channel_mixing", "test_stride"})),
+    "conv2d_layer__every_activation_relu": wrong({"test_callable_activation"},
+                                                 "it applies relu instead of the given activation"),
+    "conv2d_layer__stride_ignored": wrong({"test_stride"}, "it ignores the stride"),
+    "conv2d_layer__same_wrong_side": wrong({"test_same_padding_even_kernel"},
+                                           "the extra row/column after (bottom/right)"),
+    "conv2d_layer__mutates": wrong({"test_inputs_unmodified"}, MUTATED.format("bias")),
+    # pool2d
+    "pool2d__default_stride_one": wrong(
+        {"test_max_default_stride", "test_avg_default_stride", "test_incomplete_windows_dropped",
+         "test_negative_values_max", "test_integer_input_avg"},
+        ("the stride defaults to the pool size", {"test_max_default_stride", "test_avg_default_stride"})),
+    "pool2d__stride_ignored": wrong({"test_overlapping_windows", "test_pair_pool_size_and_stride"},
+                                    "it ignores the stride argument"),
+    "pool2d__modes_swapped": wrong(
+        VALUE_POOL,
+        ("it computes the average; mode='max'", {"test_max_default_stride", "test_overlapping_windows"}),
+        ("it computes the maximum; mode='avg'", {"test_avg_default_stride", "test_pair_pool_size_and_stride"})),
+    "pool2d__ceil": wrong({"test_incomplete_windows_dropped"}, "it keeps the incomplete windows"),
+    "pool2d__max_starts_at_zero": wrong({"test_negative_values_max"},
+                                        "do not start the running maximum at 0"),
+    "pool2d__int_output": wrong({"test_integer_input_avg"}, "you returned integers"),
+    "pool2d__pool_pair_swapped": wrong({"test_pair_pool_size_and_stride"},
+                                       "pool_size=(ph, pw) means ph rows by pw columns; you swapped them"),
+    "pool2d__mutates": wrong({"test_input_unmodified"}, MUTATED.format("x")),
+}
+
+
+# ---- implementations as notebook cells ---------------------------------------------------
+@dataclass
+class SourceModule:
+    """One module of tests/implementations/, read as text (never imported)."""
+
+    name: str
+    text: str
+    functions: dict[str, ast.FunctionDef]
+    imports: list[tuple[str, set[str]]]  # (statement, names it binds)
+    siblings: dict[str, str]  # `from . import reference as R`: {"R": "reference"}
+
+    def span(self, node) -> tuple[int, int]:
+        starts = self._line_starts
+        return starts[node.lineno - 1] + node.col_offset, starts[node.end_lineno - 1] + node.end_col_offset
+
+    @functools.cached_property
+    def _line_starts(self) -> list[int]:
+        starts, total = [], 0
+        for line in self.text.splitlines(keepends=True):
+            starts.append(total)
+            total += len(line)
+        return starts
+
+
+@functools.cache
+def source_module(name: str) -> SourceModule:
+    text = (IMPLEMENTATIONS / f"{name}.py").read_text()
+    assert text.isascii(), f"{name}.py: keep implementations ASCII (ast offsets are bytes)"
+    tree = ast.parse(text)
+    functions, imports, siblings = {}, [], {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            functions[node.name] = node
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            siblings.update({a.asname or a.name: a.name for a in node.names})
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound = {a.asname or a.name.split(".")[0] for a in node.names}
+            imports.append((ast.get_source_segment(text, node), bound))
+    return SourceModule(name, text, functions, imports, siblings)
+
+
+def cell_name(module: str, function: str) -> str:
+    """The name a helper gets in a cell: private helpers keep theirs, public ones get a private copy."""
+    return function if function.startswith("_") else f"_{module}_{function}"
+
+
+def render(module: str, function: str, as_name: str) -> tuple[str, set[tuple[str, str]], set[str]]:
+    """The function's source defining `as_name`, what it calls here or in a sibling, the names it uses."""
+    mod = source_module(module)
+    node = mod.functions[function]
+    start, end = mod.span(node)
+    header = mod.text.index(f"def {function}(", start) + len("def ")
+    edits, calls, used = [(header, header + len(function), as_name)], set(), set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            used.add(sub.id)
+        target = None
+        if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id in mod.siblings:
+            target = (mod.siblings[sub.value.id], sub.attr)  # R.conv2d
+        elif isinstance(sub, ast.Name) and sub.id in mod.functions and sub.id != function:
+            target = (module, sub.id)  # a helper of the same module
+        if target:
+            calls.add(target)
+            edits.append((*mod.span(sub), cell_name(*target)))
+    source = mod.text
+    for a, b, new in sorted(edits, reverse=True):
+        source = source[:a] + new + source[b:]
+    shift = sum(len(new) - (b - a) for a, b, new in edits)
+    return source[start:end + shift], calls, used
+
+
+def cell(module: str, function: str, as_name: str) -> tuple[str, dict[str, tuple[str, str]]]:
+    """A self-contained code cell: the imports it needs, its helpers, then `function` as `as_name`.
+
+    Returns the source and the names it defines (name -> (module, function)).
+    """
+    done, parts, defines = set(), [], {}
+
+    def add(mod: str, fn: str, name: str):
+        if (mod, fn) in done:
+            return
+        done.add((mod, fn))
+        source, calls, used = render(mod, fn, name)
+        for dep in sorted(calls):
+            add(*dep, cell_name(*dep))
+        assert defines.setdefault(name, (mod, fn)) == (mod, fn), f"{name} would be defined twice"
+        parts.append((mod, source, used))
+
+    add(module, function, as_name)
+    imports = []
+    for mod, _, used in parts:
+        for statement, bound in source_module(mod).imports:
+            if bound & used and statement not in imports:
+                imports.append(statement)
+    return "\n".join(imports) + "\n\n\n" + "\n\n\n".join(source for _, source, _ in parts) + "\n", defines
+
+
+@dataclass(frozen=True)
+class Row:
+    """One simulated student: `impl` of `module` in the cell of `function`, the reference elsewhere."""
+
+    function: str
+    module: str  # reference, styles, variants or notimpl
+    impl: str
+
+    @property
+    def id(self) -> str:
+        return self.impl if "__" in self.impl else f"{self.function}__{self.module}"
+
+    def __str__(self) -> str:
+        return self.id
+
+    def cells(self) -> list[str]:
+        """The notebook's code cells; the untouched release is stubs everywhere."""
+        sources, owners = [], {}
+        for name in FUNCTIONS:
+            if self.module == "notimpl":
+                source, defines = cell("notimpl", name, name)
+            elif name == self.function:
+                source, defines = cell(self.module, self.impl, name)
+            else:
+                source, defines = cell("reference", name, name)
+            for defined, owner in defines.items():  # a helper must mean the same in every cell
+                assert owners.setdefault(defined, owner) == owner, \
+                    f"{self.id}: {defined} is {owners[defined]} in one cell and {owner} in another"
+            sources.append(source)
+        return sources
+
+
+def implementations(module: str) -> list[Row]:
+    return [Row(name.split("__")[0], module, name) for name in source_module(module).functions
+            if name.split("__")[0] in FUNCTIONS and "__" in name]
+
+
+STYLES = implementations("styles")
+VARIANTS = implementations("variants")
+REFERENCES = [Row(f, "reference", f) for f in FUNCTIONS]
+NOT_IMPLEMENTED = [Row(f, "notimpl", f) for f in FUNCTIONS]
+ROWS = REFERENCES + STYLES + VARIANTS + NOT_IMPLEMENTED
+
+
+def check_names(function: str) -> list[str]:
+    tree = ast.parse((CHECKS_DIR / f"test_{function}.py").read_text())
+    return [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")]
+
+
+# ---- one grading run per exercise --------------------------------------------------------
+@dataclass(repr=False)
+class Graded:
+    results: dict[str, dict]  # row id -> <results>/<id>.json
+    logs: dict[str, str]  # function -> the pytest run's output
+
+    def __repr__(self) -> str:
+        return f"<results of {len(self.results)} simulated students>"
+
+
+def grade_function(function: str, rows: list[Row], scratch: Path, kind: str) -> tuple[dict, str]:
+    """Run test_<function>.py through the convlab.checks plugin with `rows` as the class."""
+    folder = scratch / function
+    students = []
+    for row in rows:
+        workdir = folder / "work" / row.id
+        workdir.mkdir(parents=True)
+        students.append({"id": row.id, "workdir": str(workdir), "cells": row.cells()})
+    spec = {"assignment": ASSIGNMENT, "sandbox": kind, "results_dir": str(folder / "results"),
+            "call_timeout": CALL_TIMEOUT, "cell_timeout": CELL_TIMEOUT,
+            "seed": int(SEED) if SEED else None, "students": students}
+    (folder / "class.json").write_text(json.dumps(spec, indent=1))
+    argv = [sys.executable, "-m", "pytest", str(CHECKS_DIR / f"test_{function}.py"), "-p", "convlab.checks",
+            "--convlab-class", str(folder / "class.json"), "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+            "--rootdir", str(CHECKS_DIR), "-o", "console_output_style=classic"]
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    results = {}
+    for row in rows:
+        path = folder / "results" / f"{row.id}.json"
+        if path.exists():
+            results[row.id] = json.loads(path.read_text())
+    return results, f"exit code {done.returncode}\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+
+
+@pytest.fixture(scope="module")
+def graded(request, tmp_path_factory) -> Graded:
+    """Grade every exercise that a selected test asks about (all of them in a full run)."""
+    selected = {item.callspec.params.get("row", item.callspec.params.get("function"))
+                for item in request.session.items
+                if item.module is request.module and hasattr(item, "callspec")}
+    needed = {getattr(s, "function", s) for s in selected}
+    scratch = tmp_path_factory.mktemp("hidden_checks")
+    kind = sandbox.choose("bwrap")
+    # the two with Keras (in the grader and in a style) take longest: start them first
+    order = sorted(needed, key=lambda f: (f not in ("conv2d_layer", "pool2d"), FUNCTIONS.index(f)))
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        runs = dict(zip(order, pool.map(
+            lambda f: grade_function(f, [r for r in ROWS if r.function == f], scratch, kind), order)))
+    return Graded({k: v for results, _ in runs.values() for k, v in results.items()},
+                  {f: log for f, (_, log) in runs.items()})
+
+
+def checks_of(graded: Graded, row: Row) -> tuple[dict[str, dict], int]:
+    """The row's checks by name, after asserting the run itself was sound; and the seed."""
+    result = graded.results.get(row.id)
+    assert result is not None, (f"{row.id}: no results file; the run of test_{row.function}.py said\n"
+                                f"{graded.logs[row.function]}")
+    seed = result["seed"]
+    where = f"{row.id} (seed {seed}; HIDDEN_CHECKS_SEED={seed} reruns it)"
+    assert result["start_error"] is None, f"{where}: the notebook did not start: {result['start_error']}"
+    assert not result["internal_errors"], f"{where}: checks crashed inside the grader:\n" + "\n".join(
+        f"{e['check']}:\n{e['traceback']}" for e in result["internal_errors"])
+    broken = [c for c in result["cells"] if c["error"] or c["lost"]]
+    assert not broken, f"{where}: cells of the simulated notebook failed: {broken}"
+    prefix = f"test_{row.function}::"
+    names = [c["check"] for c in result["checks"]]
+    assert sorted(names) == sorted(prefix + n for n in check_names(row.function)), \
+        f"{where}: expected one result per check of test_{row.function}.py, got {names}"
+    assert {c["grade_id"] for c in result["checks"]} == {row.function}, f"{where}: wrong grade ids"
+    return {c["check"].removeprefix(prefix): c for c in result["checks"]}, seed
+
+
+def describe(checks: dict[str, dict], names) -> str:
+    return "\n".join(f"  {n}: {checks[n]['message']}" for n in sorted(names)) or "  (none)"
+
+
+# ---- the tests ---------------------------------------------------------------------------
+def test_implementations_are_complete_and_documented():
+    assert {r.impl for r in VARIANTS} == set(WRONG), "every variant needs an entry in WRONG, and vice versa"
+    assert {r.function for r in STYLES} == set(FUNCTIONS), "every exercise needs at least one other style"
+    for module in ("reference", "styles", "variants", "notimpl"):
+        for name, node in source_module(module).functions.items():
+            doc = ast.get_docstring(node)
+            assert doc and "\n" not in doc, f"{module}.{name} needs a one-line docstring saying what it is"
+    for impl, expect in WRONG.items():
+        known = set(check_names(impl.split("__")[0]))
+        named = expect.fails | expect.may_fail | {n for where in expect.says.values() for n in where}
+        assert named <= known, f"{impl}: no such checks: {named - known}"
+        assert not expect.fails & expect.may_fail, f"{impl}: a check both fails and may fail"
+        for phrase, where in expect.says.items():
+            assert where <= expect.fails, f"{impl}: {phrase!r} is expected in checks it need not fail"
+
+
+def test_cells_are_self_contained():
+    """Each cell compiles, defines its exercise and uses only names it defines or imports."""
+    for row in ROWS:
+        for name, source in zip(FUNCTIONS, row.cells()):
+            tree = ast.parse(source, f"{row.id}: cell {name}")
+            bound = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+            assert name in bound, f"{row.id}: the cell for {name} does not define it"
+            for node in tree.body:
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    bound |= {a.asname or a.name.split(".")[0] for a in node.names}
+            for func in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
+                local = {a.arg for a in ast.walk(func) if isinstance(a, ast.arg)}
+                local |= {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+                free = {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+                missing = free - local - bound - set(dir(builtins))
+                assert not missing, f"{row.id}: in the cell for {name}, {func.name} uses undefined {missing}"
+
+
+@pytest.mark.parametrize("row", REFERENCES + STYLES, ids=str)
+def test_correct_implementation_passes_every_check(graded, row):
+    checks, seed = checks_of(graded, row)
+    failed = [n for n, c in checks.items() if not c["passed"]]
+    assert not failed, f"{row.id} is correct but failed (seed {seed}):\n{describe(checks, failed)}"
+
+
+@pytest.mark.parametrize("row", VARIANTS, ids=str)
+def test_wrong_implementation_fails_exactly_its_checks(graded, row):
+    expect = WRONG[row.impl]
+    checks, seed = checks_of(graded, row)
+    failed = {n for n, c in checks.items() if not c["passed"]}
+    passed_wrongly = expect.fails - failed
+    failed_wrongly = failed - expect.fails - expect.may_fail
+    assert not passed_wrongly and not failed_wrongly, (
+        f"{row.id} (seed {seed}):\n should fail but passed: {sorted(passed_wrongly)}\n"
+        f" should pass but failed:\n{describe(checks, failed_wrongly)}")
+    for phrase, where in expect.says.items():
+        missing = [n for n in where if phrase not in checks[n]["message"]]
+        assert not missing, (f"{row.id} (seed {seed}): the diagnosis {phrase!r} is missing from\n"
+                             f"{describe(checks, missing)}")
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_untouched_release_fails_every_check(graded, function):
+    row = Row(function, "notimpl", function)
+    checks, seed = checks_of(graded, row)
+    passed = [n for n, c in checks.items() if c["passed"]]
+    assert not passed, f"{row.id}: every function raises NotImplementedError, yet these passed: {passed}"
+    silent = [n for n, c in checks.items() if "NotImplementedError" not in c["message"]]
+    assert not silent, f"{row.id} (seed {seed}): messages that do not say why:\n{describe(checks, silent)}"

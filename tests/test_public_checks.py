@@ -1,0 +1,39 @@
+"""`convlab check`: a self-learner runs otter's public checks on their own notebook."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def run_check(tmp_path, student, *extra):
+    folder = tmp_path / student
+    shutil.copytree(ROOT / "examples" / "submissions" / student / "01_convolution", folder)
+    shutil.copytree(ROOT / "release" / "01_convolution" / "tests", folder / "tests")
+    done = subprocess.run([sys.executable, "-m", "convlab.cli", "check", str(folder / "convolution.ipynb"), *extra],
+                          capture_output=True, text=True, timeout=300)
+    return done.returncode, done.stdout
+
+
+def test_the_reference_passes_every_public_check(tmp_path):
+    code, out = run_check(tmp_path, "reference")
+    assert code == 0
+    assert out.strip().endswith("All tests passed!")
+
+
+def test_a_flipped_kernel_is_named_by_the_public_conv2d_check(tmp_path):
+    code, out = run_check(tmp_path, "flipped_kernel", "--question", "conv2d")
+    assert code == 0
+    assert "conv2d flipped the kernel" in out
+    assert "All tests passed!" not in out.splitlines()[-1]
+
+
+def test_the_untouched_release_fails_cleanly(tmp_path):
+    code, out = run_check(tmp_path, "untouched")
+    assert code == 0
+    assert "NotImplementedError" in out and "All tests passed!" not in out

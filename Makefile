@@ -21,7 +21,8 @@ env: $(STAMP)
 
 demo: env
 	$(RUN) convlab release
-	$(RUN) convlab grade 01_convolution --submissions examples/submissions
+	for assignment in $$(ls source); do \
+	  $(RUN) convlab grade $$assignment --submissions examples/submissions || exit 1; done
 	$(RUN) nbgrader export --to grades.csv
 	@echo "autograded notebooks: autograded/   feedback: feedback/   grades: grades.csv"
 

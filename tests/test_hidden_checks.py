@@ -27,7 +27,6 @@ import functools
 import json
 import os
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,7 @@ from pathlib import Path
 import pytest
 
 from convlab import sandbox
+from convlab.grading import Settings, checks_command, class_spec
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +45,6 @@ IMPLEMENTATIONS = Path(__file__).resolve().parent / "implementations"
 FUNCTIONS = ["correlate1d", "convolve1d", "gaussian_kernel1d", "continuous_convolution",
              "conv2d", "conv2d_layer", "pool2d"]
 SEED = os.environ.get("HIDDEN_CHECKS_SEED")
-CALL_TIMEOUT, CELL_TIMEOUT = 5.0, 20.0  # what `convlab grade` uses by default
 PARALLEL = 2
 
 
@@ -367,13 +366,10 @@ def grade_function(function: str, rows: list[Row], scratch: Path, kind: str) -> 
         workdir = folder / "work" / row.id
         workdir.mkdir(parents=True)
         students.append({"id": row.id, "workdir": str(workdir), "cells": row.cells()})
-    spec = {"assignment": ASSIGNMENT, "sandbox": kind, "results_dir": str(folder / "results"),
-            "call_timeout": CALL_TIMEOUT, "cell_timeout": CELL_TIMEOUT,
-            "seed": int(SEED) if SEED else None, "students": students}
+    settings = Settings(seed=int(SEED) if SEED else None)  # the timeouts `convlab grade` uses
+    spec = class_spec(ASSIGNMENT, students, kind, folder / "results", settings)
     (folder / "class.json").write_text(json.dumps(spec, indent=1))
-    argv = [sys.executable, "-m", "pytest", str(CHECKS_DIR / f"test_{function}.py"), "-p", "convlab.checks",
-            "--convlab-class", str(folder / "class.json"), "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-            "--rootdir", str(CHECKS_DIR), "-o", "console_output_style=classic"]
+    argv = checks_command(CHECKS_DIR / f"test_{function}.py", folder / "class.json")
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600)
     results = {}
     for row in rows:

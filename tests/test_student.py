@@ -16,6 +16,8 @@ CELLS = [
     "def apply(f, t):\n    return f(t)",
     "raise ValueError('a broken cell')",
     "def after_error():\n    return 'still defined'",
+    "SETTINGS = {'kernel': (3, 3), 'layers': [{'type': 'Dense', 'units': 10}]}\nmodule_ref = np",
+    "import time\n_imported = []\ndef lazy_import():\n    if not _imported:\n        time.sleep(2.5)  # like `import keras` inside the function\n        _imported.append(1)\n    return len(_imported)",
 ]
 
 
@@ -23,7 +25,7 @@ CELLS = [
 def student(tmp_path_factory):
     """One worker for the module: the hanging cell costs its timeout once, not once per test."""
     student = Student("tester", tmp_path_factory.mktemp("work"), CELLS, sandbox_kind=sandbox.choose("bwrap"),
-                      cell_timeout=3, call_timeout=2)
+                      cell_timeout=3, call_timeout=2, first_call_timeout=4)
     student.start()
     yield student
     student.close()
@@ -62,9 +64,17 @@ def test_a_crash_fails_the_call_and_the_next_call_gets_a_fresh_worker(student):
 
 
 def test_an_endless_function_is_stopped_and_grading_goes_on(student):
-    with pytest.raises(StudentError, match="timed out after 2 s while running hang"):
+    with pytest.raises(StudentError, match="timed out after 4 s while running hang"):
         student.call("hang")
     assert student.call("after_error") == "still defined"
+    # Once it has hung, it gets the ordinary limit, not the first-call grace again.
+    with pytest.raises(StudentError, match="timed out after 2 s while running hang"):
+        student.call("hang")
+
+
+def test_a_first_call_may_pay_for_an_import(student):
+    assert student.call("lazy_import") == 1  # 2.5 s: over the call limit, within the first-call grace
+    assert student.call("lazy_import") == 1
 
 
 def test_missing_and_raising_functions_explain_themselves(student):
@@ -73,9 +83,18 @@ def test_missing_and_raising_functions_explain_themselves(student):
     with pytest.raises(StudentError, match="'np' is a module, not a function"):
         student.call("np")
     assert student.raises("double") == "TypeError"
+    assert "missing 1 required positional argument" in student.raised_message
     assert student.raises("double", 1) is None
 
 
 def test_the_plain_subprocess_fallback_runs_the_same_protocol(run_student):
     student = run_student(CELLS[:2], kind="none")
     assert student.call("double", 2) == (4, 1)
+
+
+def test_global_data_can_be_read_as_plain_data(student):
+    assert student.value("SETTINGS") == {"kernel": (3, 3), "layers": [{"type": "Dense", "units": 10}]}
+    with pytest.raises(StudentError, match="no variable named 'MISSING'"):
+        student.value("MISSING")
+    with pytest.raises(StudentError, match="module_ref holds a module"):
+        student.value("module_ref")

@@ -66,6 +66,43 @@ def failure_message(excinfo) -> tuple[str, bool]:
             f"({type(value).__name__}); your instructor can see the details"), True
 
 
+def _class_run(config) -> "ClassRun":
+    return config.pluginmanager.get_plugin("convlab-class-run")
+
+
+def pytest_generate_tests(metafunc):
+    run = _class_run(metafunc.config)
+    if run is not None and "student" in metafunc.fixturenames:
+        ids = list(run.students)
+        metafunc.parametrize("student", ids, ids=ids, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def student(request):
+    """The student being graded: a worker that has run their notebook (one per student)."""
+    run = _class_run(request.config)
+    spec = run.students[request.param]
+    student = Student(spec["id"], Path(spec["workdir"]), spec["cells"], sandbox_kind=run.spec["sandbox"],
+                      cell_timeout=run.spec["cell_timeout"], call_timeout=run.spec["call_timeout"],
+                      first_call_timeout=run.spec["first_call_timeout"])
+    start_error = None
+    try:
+        student.start()
+    except Exception as exc:  # the student's files can stop Python from starting at all
+        start_error = str(exc)
+    request.addfinalizer(lambda: run.finish(student, start_error))
+    if start_error:
+        raise StudentError(f"your notebook could not be run: {start_error}")
+    return student
+
+
+@pytest.fixture
+def rng(request):
+    """Inputs drawn at grading time: a fresh seed per run, recorded in the results to reproduce it."""
+    key = f"{_class_run(request.config).seed}:{request.node.nodeid}".encode()
+    return np.random.default_rng(int.from_bytes(hashlib.sha256(key).digest()[:8], "little"))
+
+
 class ClassRun:
     """Per-run state: the students, their workers, and the results gathered so far."""
 
@@ -76,33 +113,6 @@ class ClassRun:
         self.seed = int(spec.get("seed") or int.from_bytes(os.urandom(4), "little"))
         self.checks: dict[str, list] = {sid: [] for sid in self.students}
         self.internal_errors: dict[str, list] = {sid: [] for sid in self.students}
-
-    # -- parametrisation -------------------------------------------------------------
-    def pytest_generate_tests(self, metafunc):
-        if "student" in metafunc.fixturenames:
-            ids = list(self.students)
-            metafunc.parametrize("student", ids, ids=ids, indirect=True, scope="session")
-
-    @pytest.fixture(scope="session")
-    def student(self, request):
-        spec = self.students[request.param]
-        student = Student(spec["id"], Path(spec["workdir"]), spec["cells"],
-                          sandbox_kind=self.spec["sandbox"],
-                          cell_timeout=self.spec["cell_timeout"], call_timeout=self.spec["call_timeout"])
-        start_error = None
-        try:
-            student.start()
-        except Exception as exc:  # the student's files can stop Python from starting at all
-            start_error = str(exc)
-        request.addfinalizer(lambda: self._finish(student, start_error))
-        if start_error:
-            raise StudentError(f"your notebook could not be run: {start_error}")
-        return student
-
-    @pytest.fixture
-    def rng(self, request):
-        key = f"{self.seed}:{request.node.nodeid}".encode()
-        return np.random.default_rng(int.from_bytes(hashlib.sha256(key).digest()[:8], "little"))
 
     # -- results -------------------------------------------------------------------
     @pytest.hookimpl(hookwrapper=True)
@@ -130,7 +140,7 @@ class ClassRun:
             record["passed"], record["message"] = False, "this check was skipped"
         self.checks[student_id].append(record)
 
-    def _finish(self, student: Student, start_error: str | None) -> None:
+    def finish(self, student: Student, start_error: str | None) -> None:
         student.close()
         cells = [{"index": run.index, "outputs": run.outputs, "error": run.error, "lost": run.lost}
                  for run in student.cell_runs]

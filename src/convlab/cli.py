@@ -31,7 +31,7 @@ def _grade(args) -> int:
     course = Course.at(args.course)
     submissions = Path(args.submissions).resolve() if args.submissions else course.root / "submitted"
     settings = Settings(jobs=max(1, args.jobs), sandbox=args.sandbox, call_timeout=args.call_timeout,
-                        cell_timeout=args.cell_timeout, seed=args.seed, progress=not args.quiet)
+                        first_call_timeout=args.first_call_timeout, cell_timeout=args.cell_timeout, seed=args.seed, progress=not args.quiet)
     grades = grade(course, args.assignment, submissions, args.student or None, settings)
     print_scores(args.assignment, grades)
     return 0
@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="students graded at once")
     p.add_argument("--sandbox", choices=["bwrap", "none", "auto"], default="auto")
     p.add_argument("--call-timeout", type=float, default=Settings.call_timeout, help="seconds per call of a student function")
+    p.add_argument("--first-call-timeout", type=float, default=Settings.first_call_timeout,
+                   help="seconds for a function's first call in a worker (it may import a library)")
     p.add_argument("--cell-timeout", type=float, default=Settings.cell_timeout, help="seconds per notebook cell")
     p.add_argument("--seed", type=int, help="fix the random inputs (to reproduce a run)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

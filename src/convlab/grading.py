@@ -46,6 +46,7 @@ class Settings:
     jobs: int = 1
     sandbox: str | None = None
     call_timeout: float = 5.0
+    first_call_timeout: float = 30.0
     cell_timeout: float = 20.0
     seed: int | None = None
     progress: bool = True
@@ -77,22 +78,32 @@ def find_submissions(submissions: Path, assignment: str, only: list[str] | None)
     return found
 
 
+def class_spec(assignment: str, students: list[dict], kind: str, results_dir: Path, settings: Settings) -> dict:
+    """What a pytest run of the hidden checks needs (read by convlab.checks): students are
+    ``{"id", "workdir", "cells"}``."""
+    return {"assignment": assignment, "sandbox": kind, "results_dir": str(results_dir),
+            "call_timeout": settings.call_timeout, "first_call_timeout": settings.first_call_timeout,
+            "cell_timeout": settings.cell_timeout, "seed": settings.seed, "students": students}
+
+
+def checks_command(tests: Path, spec_path: Path) -> list[str]:
+    """pytest on the hidden checks with the convlab plugin, ignoring any project pytest config."""
+    return [sys.executable, "-m", "pytest", str(tests), "-p", "convlab.checks", "--convlab-class", str(spec_path),
+            "-q", "-p", "no:cacheprovider", "-o", "addopts=", "--rootdir", str(tests.parent if tests.is_file() else tests),
+            "-o", "console_output_style=classic"]
+
+
 def _launch_shards(course: Course, assignment: str, ready: list[Prepared], settings: Settings,
                    kind: str, scratch: Path) -> list[subprocess.Popen]:
     shards = [ready[k::settings.jobs] for k in range(settings.jobs)]
     processes = []
     for k, members in enumerate(s for s in shards if s):
-        spec = {"assignment": assignment, "sandbox": kind, "results_dir": str(scratch / "results"),
-                "call_timeout": settings.call_timeout, "cell_timeout": settings.cell_timeout,
-                "seed": settings.seed,
-                "students": [{"id": p.student, "workdir": str(p.workdir), "cells": p.sources} for p in members]}
+        students = [{"id": p.student, "workdir": str(p.workdir), "cells": p.sources} for p in members]
         spec_path = scratch / f"shard-{k}.json"
-        write_json_atomically(spec_path, spec)
+        write_json_atomically(spec_path, class_spec(assignment, students, kind, scratch / "results", settings))
         log = open(scratch / f"shard-{k}.log", "w")
-        argv = [sys.executable, "-m", "pytest", str(course.grader_tests(assignment)), "-p", "convlab.checks",
-                "--convlab-class", str(spec_path), "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-                "--rootdir", str(course.grader_tests(assignment)), "-o", "console_output_style=classic"]
-        processes.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=course.root))
+        processes.append(subprocess.Popen(checks_command(course.grader_tests(assignment), spec_path),
+                                          stdout=log, stderr=subprocess.STDOUT, cwd=course.root))
     return processes
 
 

@@ -31,6 +31,10 @@ class StudentError(AssertionError):
 class WorkerLost(Exception):
     """The worker hung, died or broke the protocol; the message says which, for the student."""
 
+    def __init__(self, message: str, timed_out: bool = False):
+        super().__init__(message)
+        self.timed_out = timed_out
+
 
 @dataclass
 class CellRun:
@@ -64,6 +68,7 @@ class Worker:
             env=env, cwd=cwd, start_new_session=True, preexec_fn=limits.apply)
         self._buffer = b""
         self._next_id = 1
+        self.called: set[str] = set()  # functions this process has run (imports they do are paid)
 
     def request(self, message: dict, timeout: float, doing: str) -> dict:
         message = dict(message, id=self._next_id)
@@ -97,7 +102,7 @@ class Worker:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.kill()
-                raise WorkerLost(f"timed out after {timeout:g} s while {doing} (an endless loop?)")
+                raise WorkerLost(f"timed out after {timeout:g} s while {doing} (an endless loop?)", timed_out=True)
             ready, _, _ = select.select([fd], [], [], remaining)
             if not ready:
                 continue
@@ -139,7 +144,7 @@ class Student:
     """A student's notebook, executed in a sandboxed worker, with calls into it."""
 
     def __init__(self, student_id: str, workdir: Path, cells: list[str], *, sandbox_kind: str,
-                 cell_timeout: float = 60.0, call_timeout: float = 10.0,
+                 cell_timeout: float = 20.0, call_timeout: float = 5.0, first_call_timeout: float = 30.0,
                  start_timeout: float = 60.0, limits: sandbox.Limits = sandbox.Limits()):
         self.id = student_id
         self.workdir = workdir
@@ -147,12 +152,15 @@ class Student:
         self.sandbox_kind = sandbox_kind
         self.cell_timeout = cell_timeout
         self.call_timeout = call_timeout
+        self.first_call_timeout = first_call_timeout
         self.start_timeout = start_timeout
         self.limits = limits
         self.cell_runs: list[CellRun] = []
         self.mutated: list = []
+        self.raised_message: str | None = None
         self._worker: Worker | None = None
         self._bad_cells: set[int] = set()
+        self._hung: set[str] = set()  # functions that already ran out of time once
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
@@ -204,20 +212,49 @@ class Student:
             self._worker = None
 
     # -- what checks use ---------------------------------------------------------
-    def _call(self, name: str, args, kwargs, timeout: float | None) -> dict:
+    def _timeout(self, name: str) -> float:
+        """A function's first call in a process may import a library (Keras takes ~5 s), so it
+        gets longer, unless the function already hung once: an endless loop is not paid twice."""
+        if name in self._ensure_worker().called or name in self._hung:
+            return self.call_timeout
+        return max(self.first_call_timeout, self.call_timeout)
+
+    def _ensure_worker(self) -> Worker:
+        """The live worker; after a crash or timeout, a fresh one that has replayed the notebook."""
         if self._worker is None or self._worker.process.poll() is not None:
             self._run_cells(record=False)
-        message = {"op": "call", "name": name, "args": [wire.encode(a) for a in args],
-                   "kwargs": {k: wire.encode(v) for k, v in kwargs.items()}}
+        return self._worker
+
+    def _request(self, message: dict, name: str, timeout: float) -> dict:
+        self._ensure_worker()
         try:
-            return self._worker.request(message, timeout or self.call_timeout, f"running {name}")
+            return self._worker.request(message, timeout, f"running {name}")
         except WorkerLost as lost:
             self._worker = None
+            if lost.timed_out:
+                self._hung.add(name)
             raise StudentError(f"{name}: {lost}") from None
+
+    def _call(self, name: str, args, kwargs) -> dict:
+        message = {"op": "call", "name": name, "args": [wire.encode(a) for a in args],
+                   "kwargs": {k: wire.encode(v) for k, v in kwargs.items()}}
+        timeout = self._timeout(name)
+        self._worker.called.add(name)
+        return self._request(message, name, timeout)
+
+    def value(self, name: str):
+        """A global variable of the student's notebook (data they wrote), as plain data."""
+        reply = self._request({"op": "value", "name": name}, name, self.call_timeout)
+        if reply.get("error"):
+            raise StudentError(_describe_error(name, reply["error"]))
+        try:
+            return wire.decode(reply.get("value"))
+        except (wire.WireError, ValueError, TypeError) as exc:
+            raise StudentError(f"{name} holds something that cannot be graded: {exc}") from None
 
     def call(self, name: str, *args, **kwargs):
         """Call the student's ``name(*args, **kwargs)``; return its result as plain data."""
-        reply = self._call(name, args, kwargs, None)
+        reply = self._call(name, args, kwargs)
         error = reply.get("error")
         if error:
             raise StudentError(_describe_error(name, error))
@@ -228,11 +265,15 @@ class Student:
             raise StudentError(f"{name} returned something that cannot be graded: {exc}") from None
 
     def raises(self, name: str, *args, **kwargs) -> str | None:
-        """The name of the exception ``name(*args, **kwargs)`` raised, or None if it returned."""
-        reply = self._call(name, args, kwargs, None)
+        """The name of the exception ``name(*args, **kwargs)`` raised, or None if it returned.
+
+        The exception's message is kept in ``raised_message`` (checks may ask that it names
+        the culprit, e.g. the layer of a stack that cannot be built)."""
+        reply = self._call(name, args, kwargs)
         error = reply.get("error")
         if error and error.get("type") in ("MissingFunction", "NotCallable"):
             raise StudentError(_describe_error(name, error))
+        self.raised_message = str(error.get("message", "")) if error else None
         return str(error["type"]) if error else None
 
     def __repr__(self) -> str:
@@ -241,7 +282,7 @@ class Student:
 
 def _describe_error(name: str, error: dict) -> str:
     kind, message = str(error.get("type", "Error")), str(error.get("message", ""))
-    if kind in ("MissingFunction", "NotCallable", "BadReturn"):
+    if kind in ("MissingFunction", "MissingVariable", "NotCallable", "BadReturn"):
         return message[:500]
     if kind == "NotImplementedError":
         return f"{name} is not implemented yet (it raises NotImplementedError)"

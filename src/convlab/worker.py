@@ -136,10 +136,23 @@ class Worker:
             return {"error": {"type": "BadReturn", "message": f"{name} {exc}", "where": ""}}
         return {"value": encoded, "mutated": mutated}
 
+    def value(self, name: str) -> dict:
+        """A global variable of the notebook (data the student wrote), as plain data."""
+        from convlab import wire
+
+        if name not in self.shell.user_ns:
+            return {"error": {"type": "MissingVariable", "message": f"there is no variable named {name!r} in the notebook", "where": ""}}
+        try:
+            return {"value": wire.encode(self.shell.user_ns[name])}
+        except wire.WireError as exc:
+            return {"error": {"type": "BadReturn", "message": f"{name} holds {exc.args[0].removeprefix('returned ')}", "where": ""}}
+
     def handle(self, request: dict) -> dict:
         op = request.get("op")
         if op == "run_cell":
             return self.run_cell(str(request["source"]))
+        if op == "value":
+            return self.value(str(request["name"]))
         if op == "call":
             return self.call(str(request["name"]), list(request.get("args", [])), dict(request.get("kwargs", {})))
         return {"error": {"type": "ProtocolError", "message": f"unknown op {op!r}", "where": ""}}

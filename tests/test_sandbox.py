@@ -1,12 +1,10 @@
 """The bubblewrap sandbox holds: what a submission cannot see, reach or change."""
 
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from convlab import sandbox
 

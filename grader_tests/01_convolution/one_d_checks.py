@@ -6,7 +6,6 @@ one (flipping the filter or forgetting to). ``make_checks`` writes the same
 checks for either, so both modules stay in step.
 """
 
-
 from convlab.diagnose import expect, expect_array, expect_unmodified
 
 

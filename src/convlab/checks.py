@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 import traceback
 from pathlib import Path
 
@@ -86,11 +87,13 @@ def student(request):
                       cell_timeout=run.spec["cell_timeout"], call_timeout=run.spec["call_timeout"],
                       first_call_timeout=run.spec["first_call_timeout"])
     start_error = None
+    started = time.perf_counter()
     try:
         student.start()
     except Exception as exc:  # the student's files can stop Python from starting at all
         start_error = str(exc)
-    request.addfinalizer(lambda: run.finish(student, start_error))
+    timing = {"notebook_seconds": round(time.perf_counter() - started, 3), "checks_started": time.perf_counter()}
+    request.addfinalizer(lambda: run.finish(student, start_error, timing))
     if start_error:
         raise StudentError(f"your notebook could not be run: {start_error}")
     return student
@@ -140,11 +143,14 @@ class ClassRun:
             record["passed"], record["message"] = False, "this check was skipped"
         self.checks[student_id].append(record)
 
-    def finish(self, student: Student, start_error: str | None) -> None:
+    def finish(self, student: Student, start_error: str | None, timing: dict) -> None:
+        """Close the worker and write the student's results (with how long their notebook and checks took)."""
+        checks_seconds = round(time.perf_counter() - timing.pop("checks_started"), 3)
         student.close()
         cells = [{"index": run.index, "outputs": run.outputs, "error": run.error, "lost": run.lost}
                  for run in student.cell_runs]
         write_json_atomically(self.results_dir / f"{student.id}.json", {
             "student": student.id, "seed": self.seed, "start_error": start_error,
             "checks": self.checks[student.id], "cells": cells,
-            "internal_errors": self.internal_errors[student.id]})
+            "internal_errors": self.internal_errors[student.id],
+            "timing": {**timing, "checks_seconds": checks_seconds}})

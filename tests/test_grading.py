@@ -90,7 +90,7 @@ def check_messages(course, student, grade_id):
 
 
 def test_every_example_is_graded(grades):
-    expected = {p.name for p in (ROOT / "examples" / "submissions").iterdir()}
+    expected = {p.parent.name for p in (ROOT / "examples" / "submissions").glob(f"*/{ASSIGNMENT}")}
     assert set(grades) == expected | {"tampered", "damaged", "misnamed"}
 
 
@@ -176,3 +176,46 @@ def test_feedback_and_export_work_unchanged(grades, course):
 def test_hidden_checks_never_print_their_code(course):
     report = check_messages(course, "flipped_kernel", "conv2d")
     assert "def test_" not in report and "student.call" not in report and "Traceback" not in report
+
+
+# ---- 02_output_shapes -------------------------------------------------------------------------
+SHAPES = "02_output_shapes"
+SHAPES_POINTS = {"conv_output_length": 2, "same_padding": 2, "pool_output_length": 1,
+                 "conv_transpose_output_length": 3, "conv_params": 1, "conv_transpose_params": 1,
+                 "dense_params": 1, "summarize": 4, "course_models": 3}
+# The grade cells each mistake must cost: its function, and those of the student's own
+# functions that call it (summarize reuses the helpers, as students write it). The layer
+# lists of COURSE_MODELS are right in every example, and the grader builds them with Keras,
+# so a buggy summarize does not cost the course_models points.
+SHAPES_MISTAKES = {
+    "per_side_total_padding": {"conv_output_length"},
+    "ceil_for_floor": {"conv_output_length", "pool_output_length", "summarize"},
+    "bias_forgotten": {"conv_params", "summarize"},
+    "transposed_kernel_layout": {"conv_transpose_params", "summarize"},
+}
+
+
+@pytest.fixture(scope="module")
+def shape_grades(course):
+    results = grade(course, SHAPES, course.root / "examples" / "submissions",
+                    settings=Settings(jobs=2, progress=False))
+    return {g.student: g for g in results}
+
+
+def test_output_shapes_reference_scores_full_marks(shape_grades):
+    assert shape_grades["reference"].scores == SHAPES_POINTS
+
+
+def test_output_shapes_release_scores_zero(shape_grades):
+    assert shape_grades["untouched"].scores == dict.fromkeys(SHAPES_POINTS, 0.0)
+
+
+@pytest.mark.parametrize("student", sorted(SHAPES_MISTAKES))
+def test_output_shapes_mistakes_cost_exactly_their_grade_cells(shape_grades, course, student):
+    scores = shape_grades[student].scores
+    lost = {g for g, points in SHAPES_POINTS.items() if scores[g] < points}
+    assert lost == SHAPES_MISTAKES[student]
+    nb = nbformat.read(course.autograded(student, SHAPES) / "output_shapes.ipynb", 4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") in lost:
+            assert "FAIL" in cell.outputs[0]["text"]

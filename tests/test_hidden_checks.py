@@ -1,20 +1,24 @@
-"""The hidden checks of 01_convolution, run by the real grading engine against known implementations.
+"""The hidden checks of every assignment, run by the real grading engine against known implementations.
 
-Every implementation in tests/implementations/ becomes one simulated student:
-a notebook with one code cell per exercise, the reference in every cell but
-the one under test. For each exercise, ONE pytest process runs its hidden
-check module (grader_tests/01_convolution/test_<exercise>.py) through the
-convlab.checks plugin with all of that exercise's students, in the bwrap
+Every implementation in tests/implementations/<assignment>/ becomes one
+simulated student: a notebook with one code cell per exercise, the reference in
+every cell but the one under test. For each exercise, ONE pytest process runs
+its hidden check module (grader_tests/<assignment>/test_<exercise>.py) through
+the convlab.checks plugin with all of that exercise's students, in the bwrap
 sandbox, with a fresh random seed, exactly as ``convlab grade`` does; the tests
 here read the per-student result files it writes and require that
 
 * the reference and every correct style pass every check of the exercise,
-* every wrong variant fails exactly the checks WRONG lists for it (plus, at
-  most, its "may fail" checks, whose outcome depends on the draw), and its
-  messages give the diagnosis words listed,
+* every wrong variant fails exactly the checks its assignment's WRONG lists for
+  it (plus, at most, its "may fail" checks, whose outcome depends on the draw),
+  and its messages give the diagnosis words listed,
 * the untouched release fails every check,
 * no check ever crashes inside the grader (``internal_errors``) and every
   simulated cell runs.
+
+An exercise that is data rather than a function (02's COURSE_MODELS) is
+written in the implementations as a function returning it; its cell then ends
+with ``COURSE_MODELS = course_models()``.
 
 A failure names the seed; ``HIDDEN_CHECKS_SEED=<seed>`` reruns with it.
 """
@@ -40,11 +44,7 @@ from convlab.grading import Settings, checks_command, class_spec
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENT = "01_convolution"
-CHECKS_DIR = ROOT / "grader_tests" / ASSIGNMENT
 IMPLEMENTATIONS = Path(__file__).resolve().parent / "implementations"
-FUNCTIONS = ["correlate1d", "convolve1d", "gaussian_kernel1d", "continuous_convolution",
-             "conv2d", "conv2d_layer", "pool2d"]
 SEED = os.environ.get("HIDDEN_CHECKS_SEED")
 PARALLEL = 2
 
@@ -67,6 +67,7 @@ def wrong(fails, *says: str | tuple[str, set], may_fail=()) -> Wrong:
     return Wrong(fails, frozenset(may_fail), phrases)
 
 
+# ---- 01_convolution
 VALUE_1D = {"test_valid_asymmetric_filter", "test_default_mode_is_valid", "test_same_odd_filter",
             "test_same_even_filter", "test_full", "test_filter_as_long_as_signal",
             "test_integer_signal_float_filter"}
@@ -88,7 +89,7 @@ VALUE_POOL = {"test_max_default_stride", "test_avg_default_stride", "test_overla
 MUTATED = "modified its input '{}' in place"
 NO_VALUE_ERROR = "should raise ValueError because the filter is longer than the signal"
 
-WRONG = {
+WRONG_01 = {
     # correlate1d
     "correlate1d__flipped": wrong(VALUE_1D, "it equals the true convolution np.convolve(x, f)"),
     "correlate1d__same_wrong_side": wrong({"test_same_even_filter"},
@@ -203,10 +204,136 @@ WRONG = {
 }
 
 
+# ---- 02_output_shapes
+SAME_EXPLICIT = {"test_odd_kernel", "test_even_kernel_extra_zero_after", "test_stride_that_does_not_divide",
+                 "test_kernel_longer_than_input", "test_dilation"}
+PARAMS_WITH_BIAS = {"test_random_1d_kernels", "test_random_2d_kernels", "test_bias_by_default",
+                    "test_bias_per_filter", "test_non_square_kernel", "test_one_element_tuple"}
+STACKS = {"test_random_1d_stacks", "test_random_2d_stacks", "test_lenet5", "test_keras_defaults",
+          "test_tuple_kernels_and_strides", "test_transposed_valid_stride_larger_than_kernel",
+          "test_transposed_output_padding", "test_course_generator_with_valid_padding",
+          "test_dense_acts_on_last_axis", "test_reshape_with_minus_one", "test_zero_padding_forms", "test_no_bias"}
+IMPOSSIBLE = {"test_output_below_one_raises", "test_wrong_reshape_raises", "test_rank_mismatch_raises",
+              "test_random_impossible_stacks_raise"}
+
+WRONG_02 = {
+    # conv_output_length
+    "conv_output_length__padding_total": wrong(
+        {"test_random_padding", "test_padding_on_each_side", "test_kernel_exactly_fits"},
+        "p zeros go on EACH side"),
+    "conv_output_length__ceil": wrong({"test_random_strides", "test_stride_that_does_not_divide"},
+                                      "rounded down (floor)", may_fail={"test_random_padding"}),
+    "conv_output_length__no_dilation": wrong({"test_random_dilation", "test_dilation"}, "ignores the dilation d"),
+    "conv_output_length__float": wrong({"test_returns_an_int"}, "a length is an int"),
+    # same_padding
+    "same_padding__extra_before": wrong(
+        {"test_even_kernel_extra_zero_after", "test_stride_that_does_not_divide", "test_kernel_longer_than_input"},
+        "puts the extra zero after the input", may_fail={"test_random_strides", "test_random_dilation"}),
+    "same_padding__stride_ignored": wrong(
+        {"test_random_strides", "test_stride_that_does_not_divide", "test_no_padding_needed"},
+        ("that is the stride-1 padding", {"test_stride_that_does_not_divide", "test_no_padding_needed"})),
+    "same_padding__total_each_side": wrong(
+        SAME_EXPLICIT | {"test_random_strides", "test_random_dilation"},
+        ("puts the whole total on each side", SAME_EXPLICIT - {"test_stride_that_does_not_divide"}),
+        ("also comes from this mistake: that puts the whole total", {"test_stride_that_does_not_divide"})),
+    "same_padding__not_clipped": wrong({"test_no_padding_needed"}, "padding cannot be negative",
+                                       may_fail={"test_random_strides"}),
+    "same_padding__floats": wrong({"test_returns_two_ints"}, "the numbers of zeros are ints"),
+    # pool_output_length
+    "pool_output_length__default_stride_one": wrong(
+        {"test_default_stride_is_pool_size", "test_default_stride_with_same", "test_stride_none_given"},
+        "the stride defaults to the pool size", may_fail={"test_random_same"}),
+    "pool_output_length__ceil": wrong(
+        {"test_default_stride_is_pool_size", "test_stride_none_given", "test_incomplete_window_dropped"},
+        "keeps the incomplete window", may_fail={"test_random_valid"}),
+    "pool_output_length__same_as_valid": wrong(
+        {"test_random_same", "test_default_stride_with_same", "test_same_with_stride",
+         "test_same_pool_longer_than_input"},
+        ("that is the 'valid' length", {"test_default_stride_with_same", "test_same_with_stride"})),
+    # conv_transpose_output_length
+    "conv_transpose_output_length__textbook": wrong({"test_stride_larger_than_kernel"},
+                                                    "that is the textbook (i - 1) * s + k",
+                                                    may_fail={"test_random_valid"}),
+    "conv_transpose_output_length__ignores_output_padding": wrong(
+        {"test_output_padding_valid", "test_output_padding_same_even_kernel", "test_output_padding_zero_is_not_none"},
+        ("that ignores output_padding", {"test_output_padding_valid", "test_output_padding_same_even_kernel"}),
+        ("without the max(k, s)", {"test_output_padding_zero_is_not_none"}),
+        may_fail={"test_random_output_padding"}),
+    "conv_transpose_output_length__same_plus_op": wrong({"test_output_padding_same_even_kernel"},
+                                                        "not i * s + output_padding",
+                                                        may_fail={"test_random_output_padding"}),
+    "conv_transpose_output_length__no_dilation": wrong({"test_dilation"}, "ignores the dilation d",
+                                                       may_fail={"test_random_valid"}),
+    # conv_params / conv_transpose_params / dense_params
+    "conv_params__no_bias": wrong(PARAMS_WITH_BIAS, "the bias is missing"),
+    "conv_params__bias_always": wrong({"test_no_bias"}, "use_bias=False means no bias",
+                                      may_fail={"test_random_1d_kernels", "test_random_2d_kernels"}),
+    "conv_params__int_squared": wrong({"test_random_1d_kernels", "test_bias_by_default"},
+                                      "you counted a k x k kernel"),
+    "conv_transpose_params__kernel_layout": wrong(
+        PARAMS_WITH_BIAS - {"test_one_element_tuple"},
+        ("not per input channel: Keras stores the transposed kernel as (kh, kw, filters, in_channels)",
+         {"test_bias_by_default", "test_bias_per_filter", "test_non_square_kernel"})),
+    "conv_transpose_params__no_bias": wrong(PARAMS_WITH_BIAS, "the bias is missing"),
+    "dense_params__no_bias": wrong({"test_random_layers", "test_bias_by_default", "test_bias_per_output"},
+                                   "the bias is missing"),
+    "dense_params__bias_per_input": wrong({"test_random_layers", "test_bias_by_default", "test_bias_per_output"},
+                                          "one bias per output (unit), not one per input"),
+    # summarize
+    "summarize__dense_flattens": wrong({"test_dense_acts_on_last_axis"}, "Dense acts on the last axis only"),
+    "summarize__no_raise": wrong(IMPOSSIBLE | {"test_error_names_the_layer"}, "returned a summary"),
+    "summarize__unnamed_error": wrong({"test_error_names_the_layer"}, "does not say which layer cannot be built"),
+    "summarize__transposed_textbook": wrong({"test_transposed_valid_stride_larger_than_kernel"},
+                                            "Keras's transposed length",
+                                            may_fail={"test_random_1d_stacks", "test_random_2d_stacks"}),
+    "summarize__pool_stride_one": wrong(
+        {"test_lenet5", "test_keras_defaults", "test_output_below_one_raises", "test_error_names_the_layer"},
+        ("output shape expected (14, 14, 6), got (27, 27, 6)", {"test_lenet5"}),
+        may_fail={"test_random_1d_stacks", "test_random_2d_stacks", "test_random_impossible_stacks_raise"}),
+    "summarize__batch_dimension": wrong(STACKS, "leave the batch dimension out"),
+    # course_models
+    "course_models__generator_valid": wrong({"test_upsampling_generator"}, "has 324,363 parameters"),
+    "course_models__lenet_same": wrong({"test_lenet5"}, "first difference at layers[0] Conv2D"),
+    "course_models__no_simulator": wrong({"test_models_is_a_dict_of_the_six", "test_simulator"}, "'simulator'"),
+    "course_models__har_without_pooling": wrong({"test_har_conv1d"}, "it has 4 layers, the course's 5"),
+    "course_models__conditioning_no_strides": wrong({"test_conditioning"}, "the course's summary shows 858"),
+}
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """What the proof needs to know about one assignment."""
+
+    name: str
+    functions: tuple[str, ...]  # exercises, in the notebook's order
+    wrong: dict[str, Wrong]  # variant -> what it must fail
+    data: dict[str, str] = field(default_factory=dict)  # exercise -> the global its cell defines
+    heavy: tuple[str, ...] = ()  # exercises whose runs take longest (Keras in a style): started first
+    release_says: dict[str, str] = field(default_factory=dict)  # exercise -> words of the release's messages
+
+    @property
+    def checks_dir(self) -> Path:
+        return ROOT / "grader_tests" / self.name
+
+    def says(self, function: str) -> str:
+        return self.release_says.get(function, "NotImplementedError")
+
+
+ASSIGNMENTS = {a.name: a for a in [
+    Assignment("01_convolution", ("correlate1d", "convolve1d", "gaussian_kernel1d", "continuous_convolution",
+                                  "conv2d", "conv2d_layer", "pool2d"), WRONG_01, heavy=("conv2d_layer", "pool2d")),
+    Assignment("02_output_shapes", ("conv_output_length", "same_padding", "pool_output_length",
+                                    "conv_transpose_output_length", "conv_params", "conv_transpose_params",
+                                    "dense_params", "summarize", "course_models"), WRONG_02,
+               data={"course_models": "COURSE_MODELS"}, heavy=("summarize", "course_models"),
+               release_says={"course_models": "COURSE_MODELS has no"}),
+]}
+
+
 # ---- implementations as notebook cells ---------------------------------------------------
 @dataclass
 class SourceModule:
-    """One module of tests/implementations/, read as text (never imported)."""
+    """One module of tests/implementations/<assignment>/, read as text (never imported)."""
 
     name: str
     text: str
@@ -228,9 +355,9 @@ class SourceModule:
 
 
 @functools.cache
-def source_module(name: str) -> SourceModule:
-    text = (IMPLEMENTATIONS / f"{name}.py").read_text()
-    assert text.isascii(), f"{name}.py: keep implementations ASCII (ast offsets are bytes)"
+def source_module(assignment: str, name: str) -> SourceModule:
+    text = (IMPLEMENTATIONS / assignment / f"{name}.py").read_text()
+    assert text.isascii(), f"{assignment}/{name}.py: keep implementations ASCII (ast offsets are bytes)"
     tree = ast.parse(text)
     functions, imports, siblings = {}, [], {}
     for node in tree.body:
@@ -249,9 +376,10 @@ def cell_name(module: str, function: str) -> str:
     return function if function.startswith("_") else f"_{module}_{function}"
 
 
-def render(module: str, function: str, as_name: str) -> tuple[str, set[tuple[str, str]], set[str]]:
+def render(assignment: str, module: str, function: str,
+           as_name: str) -> tuple[str, set[tuple[str, str]], set[str]]:
     """The function's source defining `as_name`, what it calls here or in a sibling, the names it uses."""
-    mod = source_module(module)
+    mod = source_module(assignment, module)
     node = mod.functions[function]
     start, end = mod.span(node)
     header = mod.text.index(f"def {function}(", start) + len("def ")
@@ -274,7 +402,7 @@ def render(module: str, function: str, as_name: str) -> tuple[str, set[tuple[str
     return source[start:end + shift], calls, used
 
 
-def cell(module: str, function: str, as_name: str) -> tuple[str, dict[str, tuple[str, str]]]:
+def cell(assignment: str, module: str, function: str, as_name: str) -> tuple[str, dict[str, tuple[str, str]]]:
     """A self-contained code cell: the imports it needs, its helpers, then `function` as `as_name`.
 
     Returns the source and the names it defines (name -> (module, function)).
@@ -285,7 +413,7 @@ def cell(module: str, function: str, as_name: str) -> tuple[str, dict[str, tuple
         if (mod, fn) in done:
             return
         done.add((mod, fn))
-        source, calls, used = render(mod, fn, name)
+        source, calls, used = render(assignment, mod, fn, name)
         for dep in sorted(calls):
             add(*dep, cell_name(*dep))
         assert defines.setdefault(name, (mod, fn)) == (mod, fn), f"{name} would be defined twice"
@@ -294,16 +422,21 @@ def cell(module: str, function: str, as_name: str) -> tuple[str, dict[str, tuple
     add(module, function, as_name)
     imports = []
     for mod, _, used in parts:
-        for statement, bound in source_module(mod).imports:
+        for statement, bound in source_module(assignment, mod).imports:
             if bound & used and statement not in imports:
                 imports.append(statement)
-    return "\n".join(imports) + "\n\n\n" + "\n\n\n".join(source for _, source, _ in parts) + "\n", defines
+    source = "\n".join(imports) + "\n\n\n" + "\n\n\n".join(source for _, source, _ in parts) + "\n"
+    variable = ASSIGNMENTS[assignment].data.get(as_name)
+    if variable:  # a data exercise: the cell defines the global from the function's result
+        source += f"\n\n{variable} = {as_name}()\n"
+    return source, defines
 
 
 @dataclass(frozen=True)
 class Row:
     """One simulated student: `impl` of `module` in the cell of `function`, the reference elsewhere."""
 
+    assignment: str
     function: str
     module: str  # reference, styles, variants or notimpl
     impl: str
@@ -313,18 +446,18 @@ class Row:
         return self.impl if "__" in self.impl else f"{self.function}__{self.module}"
 
     def __str__(self) -> str:
-        return self.id
+        return f"{self.assignment}/{self.id}"
 
     def cells(self) -> list[str]:
         """The notebook's code cells; the untouched release is stubs everywhere."""
         sources, owners = [], {}
-        for name in FUNCTIONS:
+        for name in ASSIGNMENTS[self.assignment].functions:
             if self.module == "notimpl":
-                source, defines = cell("notimpl", name, name)
+                source, defines = cell(self.assignment, "notimpl", name, name)
             elif name == self.function:
-                source, defines = cell(self.module, self.impl, name)
+                source, defines = cell(self.assignment, self.module, self.impl, name)
             else:
-                source, defines = cell("reference", name, name)
+                source, defines = cell(self.assignment, "reference", name, name)
             for defined, owner in defines.items():  # a helper must mean the same in every cell
                 assert owners.setdefault(defined, owner) == owner, \
                     f"{self.id}: {defined} is {owners[defined]} in one cell and {owner} in another"
@@ -332,50 +465,63 @@ class Row:
         return sources
 
 
-def implementations(module: str) -> list[Row]:
-    return [Row(name.split("__")[0], module, name) for name in source_module(module).functions
-            if name.split("__")[0] in FUNCTIONS and "__" in name]
+def implementations(assignment: Assignment, module: str) -> list[Row]:
+    return [Row(assignment.name, name.split("__")[0], module, name)
+            for name in source_module(assignment.name, module).functions
+            if name.split("__")[0] in assignment.functions and "__" in name]
 
 
-STYLES = implementations("styles")
-VARIANTS = implementations("variants")
-REFERENCES = [Row(f, "reference", f) for f in FUNCTIONS]
-NOT_IMPLEMENTED = [Row(f, "notimpl", f) for f in FUNCTIONS]
+STYLES = [r for a in ASSIGNMENTS.values() for r in implementations(a, "styles")]
+VARIANTS = [r for a in ASSIGNMENTS.values() for r in implementations(a, "variants")]
+REFERENCES = [Row(a.name, f, "reference", f) for a in ASSIGNMENTS.values() for f in a.functions]
+NOT_IMPLEMENTED = [Row(a.name, f, "notimpl", f) for a in ASSIGNMENTS.values() for f in a.functions]
 ROWS = REFERENCES + STYLES + VARIANTS + NOT_IMPLEMENTED
 
 
 @functools.cache
-def check_names(function: str) -> list[str]:
-    """The checks pytest collects from test_<function>.py (some modules build theirs with a factory)."""
+def collected(assignment: str) -> dict[str, list[str]]:
+    """The checks pytest collects from each module of grader_tests/<assignment>/ (some modules build
+    theirs with a factory), by exercise: one collection for the whole folder."""
+    checks_dir = ASSIGNMENTS[assignment].checks_dir
     done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-                           "-o", "addopts=", "--rootdir", str(CHECKS_DIR), str(CHECKS_DIR / f"test_{function}.py")],
-                          capture_output=True, text=True, cwd=ROOT)
-    return sorted({line.split("::")[1].split("[")[0] for line in done.stdout.splitlines() if "::" in line})
+                           "-o", "addopts=", "--rootdir", str(checks_dir), str(checks_dir)],
+                          check=False, capture_output=True, text=True, cwd=ROOT)
+    names: dict[str, set[str]] = {}
+    for line in done.stdout.splitlines():
+        if "::" in line:
+            module, check = line.split("::")[:2]
+            names.setdefault(Path(module).stem.removeprefix("test_"), set()).add(check.split("[")[0])
+    return {exercise: sorted(checks) for exercise, checks in names.items()}
+
+
+def check_names(assignment: str, function: str) -> list[str]:
+    return collected(assignment).get(function, [])
 
 
 # ---- one grading run per exercise --------------------------------------------------------
 @dataclass(repr=False)
 class Graded:
-    results: dict[str, dict]  # row id -> <results>/<id>.json
-    logs: dict[str, str]  # function -> the pytest run's output
+    results: dict[tuple[str, str], dict]  # (assignment, row id) -> <results>/<id>.json
+    logs: dict[tuple[str, str], str]  # (assignment, function) -> the pytest run's output
 
     def __repr__(self) -> str:
         return f"<results of {len(self.results)} simulated students>"
 
 
-def grade_function(function: str, rows: list[Row], scratch: Path, kind: str) -> tuple[dict, str]:
+def grade_function(assignment: Assignment, function: str, rows: list[Row], scratch: Path,
+                   kind: str) -> tuple[dict, str]:
     """Run test_<function>.py through the convlab.checks plugin with `rows` as the class."""
-    folder = scratch / function
+    folder = scratch / assignment.name / function
     students = []
     for row in rows:
         workdir = folder / "work" / row.id
         workdir.mkdir(parents=True)
         students.append({"id": row.id, "workdir": str(workdir), "cells": row.cells()})
     settings = Settings(seed=int(SEED) if SEED else None)  # the timeouts `convlab grade` uses
-    spec = class_spec(ASSIGNMENT, students, kind, folder / "results", settings)
+    spec = class_spec(assignment.name, students, kind, folder / "results", settings)
     (folder / "class.json").write_text(json.dumps(spec, indent=1))
-    argv = checks_command(CHECKS_DIR / f"test_{function}.py", folder / "class.json")
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    argv = checks_command(assignment.checks_dir / f"test_{function}.py", folder / "class.json")
+    done = subprocess.run(argv, check=False, cwd=ROOT, capture_output=True, text=True, timeout=600)
     results = {}
     for row in rows:
         path = folder / "results" / f"{row.id}.json"
@@ -387,28 +533,36 @@ def grade_function(function: str, rows: list[Row], scratch: Path, kind: str) -> 
 @pytest.fixture(scope="module")
 def graded(request, tmp_path_factory) -> Graded:
     """Grade every exercise that a selected test asks about (all of them in a full run)."""
-    selected = {item.callspec.params.get("row", item.callspec.params.get("function"))
-                for item in request.session.items
-                if item.module is request.module and hasattr(item, "callspec")}
-    needed = {getattr(s, "function", s) for s in selected}
+    needed = set()
+    for item in request.session.items:
+        if item.module is request.module and "graded" in item.fixturenames:
+            params = item.callspec.params
+            row = params.get("row")
+            needed.add((row.assignment, row.function) if row else params["exercise"])
     scratch = tmp_path_factory.mktemp("hidden_checks")
     kind = sandbox.choose("bwrap")
-    # the two with Keras (in the grader and in a style) take longest: start them first
-    order = sorted(needed, key=lambda f: (f not in ("conv2d_layer", "pool2d"), FUNCTIONS.index(f)))
+
+    def priority(job):  # the runs with Keras (in the grader and in a style) take longest: start them first
+        assignment = ASSIGNMENTS[job[0]]
+        return job[1] not in assignment.heavy, job[0], assignment.functions.index(job[1])
+
+    order = sorted(needed, key=priority)
     with ThreadPoolExecutor(PARALLEL) as pool:
         runs = dict(zip(order, pool.map(
-            lambda f: grade_function(f, [r for r in ROWS if r.function == f], scratch, kind), order)))
-    return Graded({k: v for results, _ in runs.values() for k, v in results.items()},
-                  {f: log for f, (_, log) in runs.items()})
+            lambda job: grade_function(ASSIGNMENTS[job[0]], job[1],
+                                       [r for r in ROWS if (r.assignment, r.function) == job], scratch, kind),
+            order)))
+    return Graded({(job[0], k): v for job, (results, _) in runs.items() for k, v in results.items()},
+                  {job: log for job, (_, log) in runs.items()})
 
 
 def checks_of(graded: Graded, row: Row) -> tuple[dict[str, dict], int]:
     """The row's checks by name, after asserting the run itself was sound; and the seed."""
-    result = graded.results.get(row.id)
-    assert result is not None, (f"{row.id}: no results file; the run of test_{row.function}.py said\n"
-                                f"{graded.logs[row.function]}")
+    result = graded.results.get((row.assignment, row.id))
+    assert result is not None, (f"{row}: no results file; the run of test_{row.function}.py said\n"
+                                f"{graded.logs[row.assignment, row.function]}")
     seed = result["seed"]
-    where = f"{row.id} (seed {seed}; HIDDEN_CHECKS_SEED={seed} reruns it)"
+    where = f"{row} (seed {seed}; HIDDEN_CHECKS_SEED={seed} reruns it)"
     assert result["start_error"] is None, f"{where}: the notebook did not start: {result['start_error']}"
     assert not result["internal_errors"], f"{where}: checks crashed inside the grader:\n" + "\n".join(
         f"{e['check']}:\n{e['traceback']}" for e in result["internal_errors"])
@@ -416,7 +570,7 @@ def checks_of(graded: Graded, row: Row) -> tuple[dict[str, dict], int]:
     assert not broken, f"{where}: cells of the simulated notebook failed: {broken}"
     prefix = f"test_{row.function}::"
     names = [c["check"] for c in result["checks"]]
-    assert sorted(names) == sorted(prefix + n for n in check_names(row.function)), \
+    assert sorted(names) == sorted(prefix + n for n in check_names(row.assignment, row.function)), \
         f"{where}: expected one result per check of test_{row.function}.py, got {names}"
     assert {c["grade_id"] for c in result["checks"]} == {row.function}, f"{where}: wrong grade ids"
     return {c["check"].removeprefix(prefix): c for c in result["checks"]}, seed
@@ -427,15 +581,18 @@ def describe(checks: dict[str, dict], names) -> str:
 
 
 # ---- the tests ---------------------------------------------------------------------------
-def test_implementations_are_complete_and_documented():
-    assert {r.impl for r in VARIANTS} == set(WRONG), "every variant needs an entry in WRONG, and vice versa"
-    assert {r.function for r in STYLES} == set(FUNCTIONS), "every exercise needs at least one other style"
+@pytest.mark.parametrize("assignment", list(ASSIGNMENTS.values()), ids=lambda a: a.name)
+def test_implementations_are_complete_and_documented(assignment):
+    variants = {r.impl for r in VARIANTS if r.assignment == assignment.name}
+    assert variants == set(assignment.wrong), "every variant needs an entry in WRONG, and vice versa"
+    styled = {r.function for r in STYLES if r.assignment == assignment.name}
+    assert styled == set(assignment.functions), "every exercise needs at least one other style"
     for module in ("reference", "styles", "variants", "notimpl"):
-        for name, node in source_module(module).functions.items():
+        for name, node in source_module(assignment.name, module).functions.items():
             doc = ast.get_docstring(node)
             assert doc and "\n" not in doc, f"{module}.{name} needs a one-line docstring saying what it is"
-    for impl, expect in WRONG.items():
-        known = set(check_names(impl.split("__")[0]))
+    for impl, expect in assignment.wrong.items():
+        known = set(check_names(assignment.name, impl.split("__")[0]))
         named = expect.fails | expect.may_fail | {n for where in expect.says.values() for n in where}
         assert named <= known, f"{impl}: no such checks: {named - known}"
         assert not expect.fails & expect.may_fail, f"{impl}: a check both fails and may fail"
@@ -444,51 +601,63 @@ def test_implementations_are_complete_and_documented():
 
 
 def test_cells_are_self_contained():
-    """Each cell compiles, defines its exercise and uses only names it defines or imports."""
+    """Each cell compiles, defines its exercise (and its data) and uses only names it defines or imports."""
     for row in ROWS:
-        for name, source in zip(FUNCTIONS, row.cells()):
-            tree = ast.parse(source, f"{row.id}: cell {name}")
+        assignment = ASSIGNMENTS[row.assignment]
+        for name, source in zip(assignment.functions, row.cells()):
+            tree = ast.parse(source, f"{row}: cell {name}")
             bound = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
-            assert name in bound, f"{row.id}: the cell for {name} does not define it"
+            assert name in bound, f"{row}: the cell for {name} does not define it"
+            assigned = {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets
+                        if isinstance(t, ast.Name)}
+            assert name not in assignment.data or assignment.data[name] in assigned, \
+                f"{row}: the cell for {name} does not define {assignment.data[name]}"
             for node in tree.body:
                 if isinstance(node, (ast.Import, ast.ImportFrom)):
                     bound |= {a.asname or a.name.split(".")[0] for a in node.names}
             for func in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
                 local = {a.arg for a in ast.walk(func) if isinstance(a, ast.arg)}
                 local |= {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+                local |= {n.name for n in ast.walk(func) if isinstance(n, (ast.FunctionDef, ast.ExceptHandler))
+                          and n.name}
+                local |= {a.asname or a.name.split(".")[0] for n in ast.walk(func)
+                          if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
                 free = {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
                 missing = free - local - bound - set(dir(builtins))
-                assert not missing, f"{row.id}: in the cell for {name}, {func.name} uses undefined {missing}"
+                assert not missing, f"{row}: in the cell for {name}, {func.name} uses undefined {missing}"
 
 
 @pytest.mark.parametrize("row", REFERENCES + STYLES, ids=str)
 def test_correct_implementation_passes_every_check(graded, row):
     checks, seed = checks_of(graded, row)
     failed = [n for n, c in checks.items() if not c["passed"]]
-    assert not failed, f"{row.id} is correct but failed (seed {seed}):\n{describe(checks, failed)}"
+    assert not failed, f"{row} is correct but failed (seed {seed}):\n{describe(checks, failed)}"
 
 
 @pytest.mark.parametrize("row", VARIANTS, ids=str)
 def test_wrong_implementation_fails_exactly_its_checks(graded, row):
-    expect = WRONG[row.impl]
+    expect = ASSIGNMENTS[row.assignment].wrong[row.impl]
     checks, seed = checks_of(graded, row)
     failed = {n for n, c in checks.items() if not c["passed"]}
     passed_wrongly = expect.fails - failed
     failed_wrongly = failed - expect.fails - expect.may_fail
     assert not passed_wrongly and not failed_wrongly, (
-        f"{row.id} (seed {seed}):\n should fail but passed: {sorted(passed_wrongly)}\n"
+        f"{row} (seed {seed}):\n should fail but passed: {sorted(passed_wrongly)}\n"
         f" should pass but failed:\n{describe(checks, failed_wrongly)}")
     for phrase, where in expect.says.items():
         missing = [n for n in where if phrase not in checks[n]["message"]]
-        assert not missing, (f"{row.id} (seed {seed}): the diagnosis {phrase!r} is missing from\n"
+        assert not missing, (f"{row} (seed {seed}): the diagnosis {phrase!r} is missing from\n"
                              f"{describe(checks, missing)}")
 
 
-@pytest.mark.parametrize("function", FUNCTIONS)
-def test_untouched_release_fails_every_check(graded, function):
-    row = Row(function, "notimpl", function)
+@pytest.mark.parametrize("exercise", [(a.name, f) for a in ASSIGNMENTS.values() for f in a.functions],
+                         ids="/".join)
+def test_untouched_release_fails_every_check(graded, exercise):
+    assignment, function = ASSIGNMENTS[exercise[0]], exercise[1]
+    row = Row(assignment.name, function, "notimpl", function)
     checks, seed = checks_of(graded, row)
     passed = [n for n, c in checks.items() if c["passed"]]
-    assert not passed, f"{row.id}: every function raises NotImplementedError, yet these passed: {passed}"
-    silent = [n for n, c in checks.items() if "NotImplementedError" not in c["message"]]
-    assert not silent, f"{row.id} (seed {seed}): messages that do not say why:\n{describe(checks, silent)}"
+    assert not passed, f"{row}: every exercise is still the release's stub, yet these passed: {passed}"
+    says = assignment.says(function)
+    silent = [n for n, c in checks.items() if says not in c["message"]]
+    assert not silent, f"{row} (seed {seed}): messages that do not say {says!r}:\n{describe(checks, silent)}"

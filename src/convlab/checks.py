@@ -99,6 +99,13 @@ def student(request):
     return student
 
 
+@pytest.fixture(scope="session")
+def run_seed(request) -> int:
+    """This grading run's seed, the same for every student (checks that draw one set of cases
+    for the whole class use it); recorded in each student's results so a run can be replayed."""
+    return _class_run(request.config).seed
+
+
 @pytest.fixture
 def rng(request):
     """Inputs drawn at grading time: a fresh seed per run, recorded in the results to reproduce it."""

@@ -9,7 +9,9 @@ problem with one student never holds up or spoils another's grade.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -110,6 +112,10 @@ def _launch_shards(course: Course, assignment: str, ready: list[Prepared], setti
 def grade(course: Course, assignment: str, submissions: Path, students: list[str] | None = None,
           settings: Settings = Settings()) -> list[StudentGrade]:
     kind = sandbox.choose(settings.sandbox)
+    if settings.seed is None:  # one seed for every shard: the whole class gets the same cases
+        settings = dataclasses.replace(settings, seed=int.from_bytes(os.urandom(4), "little"))
+    print(f"grading {assignment} with seed {settings.seed} (--seed {settings.seed} draws the same inputs again)",
+          file=sys.stderr)
     if kind == "none":
         print(sandbox.NOT_ISOLATED_WARNING, file=sys.stderr)
     notebook_name, points = _assignment_cells(course, assignment)

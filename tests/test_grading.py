@@ -61,10 +61,23 @@ def add_broken_submissions(submissions: Path) -> None:
     nbformat.write(reference, submissions / "misnamed" / ASSIGNMENT / "convolution (1).ipynb")
 
 
+BROKEN_CHECK = '''
+import pytest
+
+pytestmark = pytest.mark.grade_id("pool2d")
+
+
+def test_a_check_with_a_bug(student):
+    return {}["a grader bug"]
+'''
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     course = copy_course(tmp_path_factory.mktemp("course"))
     add_broken_submissions(course.root / "examples" / "submissions")
+    # A hidden check that crashes in the grader must not cost anyone a point.
+    (course.grader_tests(ASSIGNMENT) / "test_pool2d_broken.py").write_text(BROKEN_CHECK)
     subprocess.run([sys.executable, "-m", "convlab.cli", "--course", str(course.root), "release"],
                    check=True, capture_output=True)
     return course
@@ -171,6 +184,15 @@ def test_feedback_and_export_work_unchanged(grades, course):
                    cwd=course.root, check=True, capture_output=True)
     csv = (course.root / "grades.csv").read_text()
     assert csv.count(ASSIGNMENT) == len(grades)
+
+
+def test_a_check_that_crashes_in_the_grader_is_reported_not_counted(grades, course):
+    assert grades["reference"].scores["pool2d"] == 3 and grades["reference"].internal_errors == 1
+    report = check_messages(course, "reference", "pool2d")
+    assert "NOT COUNTED  test_a_check_with_a_bug: the check could not be completed" in report
+    assert "a grader bug" not in report
+    results = (course.scratch(ASSIGNMENT) / "results" / "reference.json").read_text()
+    assert "a grader bug" in results  # the traceback is kept for the instructor
 
 
 def test_hidden_checks_never_print_their_code(course):

@@ -17,3 +17,8 @@ def test_a_grade_cell_whose_checks_never_ran_scores_zero():
 
 def test_checks_tagged_with_unknown_grade_ids_add_nothing():
     assert score_grade_cells([check("bonus", True)], {"conv2d": 4}) == {"conv2d": 0.0}
+
+
+def test_a_check_that_crashed_in_the_grader_counts_neither_way():
+    checks = [check("conv2d", True), {**check("conv2d", False), "internal": True}]
+    assert score_grade_cells(checks, {"conv2d": 4}) == {"conv2d": 4.0}

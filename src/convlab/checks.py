@@ -142,7 +142,8 @@ class ClassRun:
                   "passed": report.passed, "message": ""}
         if report.failed and call.excinfo is not None:
             record["message"], internal = failure_message(call.excinfo)
-            if internal:
+            if internal:  # the grader's fault: not counted against the student (convlab.scoring)
+                record["internal"] = True
                 self.internal_errors[student_id].append(
                     {"check": record["check"], "traceback": "".join(traceback.format_exception(
                         call.excinfo.type, call.excinfo.value, call.excinfo.tb))})

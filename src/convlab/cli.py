@@ -33,8 +33,7 @@ def _grade(args) -> int:
     settings = Settings(jobs=max(1, args.jobs), sandbox=args.sandbox, call_timeout=args.call_timeout,
                         first_call_timeout=args.first_call_timeout, cell_timeout=args.cell_timeout, seed=args.seed, progress=not args.quiet)
     grades = grade(course, args.assignment, submissions, args.student or None, settings)
-    print_scores(args.assignment, grades)
-    return 0
+    return 0 if print_scores(args.assignment, grades) else 1
 
 
 def _check(args) -> int:

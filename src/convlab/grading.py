@@ -33,6 +33,8 @@ class StudentGrade:
     points: dict[str, float]
     problem: str | None = None
     failed_checks: list[dict] = field(default_factory=list)
+    internal_errors: int = 0  # checks that crashed in the grader (not counted; see the results file)
+    recorded: bool = True  # False when the grader itself failed: nothing was written for this student
 
     @property
     def total(self) -> float:
@@ -96,17 +98,18 @@ def checks_command(tests: Path, spec_path: Path) -> list[str]:
 
 
 def _launch_shards(course: Course, assignment: str, ready: list[Prepared], settings: Settings,
-                   kind: str, scratch: Path) -> list[subprocess.Popen]:
+                   kind: str, scratch: Path) -> tuple[list[subprocess.Popen], list]:
+    """One pytest process per shard of the class; returns the processes and their open logs."""
     shards = [ready[k::settings.jobs] for k in range(settings.jobs)]
-    processes = []
+    processes, logs = [], []
     for k, members in enumerate(s for s in shards if s):
         students = [{"id": p.student, "workdir": str(p.workdir), "cells": p.sources} for p in members]
         spec_path = scratch / f"shard-{k}.json"
         write_json_atomically(spec_path, class_spec(assignment, students, kind, scratch / "results", settings))
-        log = open(scratch / f"shard-{k}.log", "w")
+        logs.append(open(scratch / f"shard-{k}.log", "w"))
         processes.append(subprocess.Popen(checks_command(course.grader_tests(assignment), spec_path),
-                                          stdout=log, stderr=subprocess.STDOUT, cwd=course.root))
-    return processes
+                                          stdout=logs[-1], stderr=subprocess.STDOUT, cwd=course.root))
+    return processes, logs
 
 
 def grade(course: Course, assignment: str, submissions: Path, students: list[str] | None = None,
@@ -136,14 +139,15 @@ def grade(course: Course, assignment: str, submissions: Path, students: list[str
         record.write_autograded(course, assignment, prep, notebook, timestamps[prep.student])
         record.save_to_gradebook(course, assignment, prep, notebook, scores, timestamps[prep.student])
         failed = [c for c in (results or {}).get("checks", []) if not c["passed"]]
-        grades[prep.student] = StudentGrade(prep.student, scores, points, prep.problem, failed)
+        grades[prep.student] = StudentGrade(prep.student, scores, points, prep.problem, failed,
+                                            internal_errors=len((results or {}).get("internal_errors", [])))
 
     for prep in prepared.values():
         if prep.problem:
             prep.notebook = _release_notebook(course, assignment, notebook_name)
             finish(prep, None)
 
-    processes = _launch_shards(course, assignment, ready, settings, kind, scratch) if ready else []
+    processes, logs = _launch_shards(course, assignment, ready, settings, kind, scratch) if ready else ([], [])
     pending = {p.student: p for p in ready}
     with _progress(len(prepared), settings.progress, initial=len(grades)) as bar:
         while pending:
@@ -152,16 +156,18 @@ def grade(course: Course, assignment: str, submissions: Path, students: list[str
                 finish(pending.pop(sid), results)
                 bar.update(1)
             if pending and all(p.poll() is not None for p in processes):
-                for sid in list(pending):  # the checks themselves crashed: say so, grade nothing
-                    prep = pending.pop(sid)
-                    prep.problem = "grading failed inside the grader (see the shard logs in .convlab/)"
-                    finish(prep, None)
+                for sid in list(pending):  # the grader itself broke: record nothing, say so
+                    pending.pop(sid)
+                    grades[sid] = StudentGrade(sid, dict.fromkeys(points, 0.0), points, recorded=False,
+                                               problem=f"NOT GRADED: the grader failed (see {scratch}/shard-*.log)")
                     bar.update(1)
             time.sleep(0.05)
     for process in processes:
         process.wait()
+    for log in logs:
+        log.close()
     api = course.nbgrader_api()
-    for sid in grades:
+    for sid in (g.student for g in grades.values() if g.recorded):
         api.generate_feedback(assignment, sid)
     return [grades[sid] for sid in sorted(grades)]
 

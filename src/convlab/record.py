@@ -43,12 +43,13 @@ class SaveCheckScores(SaveAutoGrades):
 def check_report(grade_id: str, checks: list[dict], score: float, points: float) -> str:
     """The text a student sees under a grade cell."""
     mine = [c for c in checks if c.get("grade_id") == grade_id]
-    passed = sum(c["passed"] for c in mine)
-    lines = [f"Hidden checks for {grade_id}: {passed} of {len(mine)} passed, "
+    counted = [c for c in mine if not c.get("internal")]
+    passed = sum(c["passed"] for c in counted)
+    lines = [f"Hidden checks for {grade_id}: {passed} of {len(counted)} passed, "
              f"{score:g} of {points:g} points."]
     for check in mine:
         name = check["check"].split("::", 1)[-1]
-        mark = "PASS" if check["passed"] else "FAIL"
+        mark = "NOT COUNTED" if check.get("internal") else "PASS" if check["passed"] else "FAIL"
         message = f": {check['message']}" if check["message"] and not check["passed"] else ""
         lines.append(f"  {mark}  {name}{message}")
     if not mine:

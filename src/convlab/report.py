@@ -23,5 +23,15 @@ def score_table(assignment: str, grades: list[StudentGrade]) -> Table:
     return table
 
 
-def print_scores(assignment: str, grades: list[StudentGrade]) -> None:
-    Console(width=200).print(score_table(assignment, grades))
+def print_scores(assignment: str, grades: list[StudentGrade]) -> bool:
+    """Print the table and what the instructor must look at; False if some student was not graded."""
+    console = Console(width=200)
+    console.print(score_table(assignment, grades))
+    crashed = {g.student: g.internal_errors for g in grades if g.internal_errors}
+    if crashed:
+        console.print(f"[bold red]{sum(crashed.values())} checks crashed inside the grader and were not counted[/] "
+                      f"({', '.join(crashed)}); their tracebacks are in .convlab/{assignment}/results/<student>.json")
+    ungraded = [g.student for g in grades if not g.recorded]
+    if ungraded:
+        console.print(f"[bold red]not graded, nothing recorded:[/] {', '.join(ungraded)}")
+    return not ungraded

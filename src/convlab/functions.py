@@ -27,10 +27,6 @@ def _exp_decay(rate: float = 1.0) -> Callable:
     return lambda a: np.where(a >= 0, np.exp(-rate * np.maximum(a, 0)), 0.0)
 
 
-def _triangle(center: float = 0.0, half_width: float = 1.0) -> Callable:
-    return lambda a: np.maximum(1.0 - np.abs(a - center) / half_width, 0.0)
-
-
 def _leaky_relu(alpha: float = 0.1) -> Callable:
     return lambda a: np.where(a > 0, a, alpha * a)
 
@@ -47,7 +43,6 @@ KINDS: dict[str, Callable[..., Callable]] = {
     "box": _box,
     "gaussian": _gaussian,
     "exp_decay": _exp_decay,
-    "triangle": _triangle,
     "leaky_relu": _leaky_relu,
     "tanh": _tanh,
     "square": _square,

@@ -11,19 +11,28 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-def run_check(tmp_path, student, *extra):
+NOTEBOOKS = {"01_convolution": "convolution.ipynb", "02_output_shapes": "output_shapes.ipynb"}
+
+
+def run_check(tmp_path, student, *extra, assignment="01_convolution"):
     folder = tmp_path / student
-    shutil.copytree(ROOT / "examples" / "submissions" / student / "01_convolution", folder)
-    shutil.copytree(ROOT / "release" / "01_convolution" / "tests", folder / "tests")
-    done = subprocess.run([sys.executable, "-m", "convlab.cli", "check", str(folder / "convolution.ipynb"), *extra],
+    shutil.copytree(ROOT / "examples" / "submissions" / student / assignment, folder)
+    shutil.copytree(ROOT / "release" / assignment / "tests", folder / "tests")
+    done = subprocess.run([sys.executable, "-m", "convlab.cli", "check", str(folder / NOTEBOOKS[assignment]), *extra],
                           capture_output=True, text=True, timeout=300)
     return done.returncode, done.stdout
 
 
-def test_the_reference_passes_every_public_check(tmp_path):
-    code, out = run_check(tmp_path, "reference")
+@pytest.mark.parametrize("assignment", sorted(NOTEBOOKS))
+def test_the_reference_passes_every_public_check(tmp_path, assignment):
+    code, out = run_check(tmp_path, "reference", assignment=assignment)
     assert code == 0
     assert out.strip().endswith("All tests passed!")
+
+
+def test_a_forgotten_bias_is_named_by_the_public_check(tmp_path):
+    code, out = run_check(tmp_path, "bias_forgotten", "--question", "conv_params", assignment="02_output_shapes")
+    assert "bias" in out and "All tests passed!" not in out.splitlines()[-1]
 
 
 def test_a_flipped_kernel_is_named_by_the_public_conv2d_check(tmp_path):

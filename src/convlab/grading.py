@@ -9,7 +9,9 @@ problem with one student never holds up or spoils another's grade.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import json
 import os
 import shutil
@@ -112,8 +114,32 @@ def _launch_shards(course: Course, assignment: str, ready: list[Prepared], setti
     return processes, logs
 
 
+@contextlib.contextmanager
+def course_lock(course: Course):
+    """One grading run per course at a time: two would share the scratch folder and the gradebook."""
+    path = course.root / ".convlab" / "grade.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            raise SystemExit(f"another convlab grade is running on this course ({handle.read().strip()}); "
+                             "wait for it to finish") from None
+        handle.truncate(0)
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        yield
+
+
 def grade(course: Course, assignment: str, submissions: Path, students: list[str] | None = None,
           settings: Settings = Settings()) -> list[StudentGrade]:
+    with course_lock(course):
+        return _grade(course, assignment, submissions, students, settings)
+
+
+def _grade(course: Course, assignment: str, submissions: Path, students: list[str] | None,
+           settings: Settings) -> list[StudentGrade]:
     kind = sandbox.choose(settings.sandbox)
     if settings.seed is None:  # one seed for every shard: the whole class gets the same cases
         settings = dataclasses.replace(settings, seed=int.from_bytes(os.urandom(4), "little"))

@@ -32,17 +32,17 @@ def test_the_reference_passes_every_public_check(tmp_path, assignment):
 
 def test_a_forgotten_bias_is_named_by_the_public_check(tmp_path):
     code, out = run_check(tmp_path, "bias_forgotten", "--question", "conv_params", assignment="02_output_shapes")
-    assert "bias" in out and "All tests passed!" not in out.splitlines()[-1]
+    assert code == 1 and "bias" in out and "All tests passed!" not in out.splitlines()[-1]
 
 
 def test_a_flipped_kernel_is_named_by_the_public_conv2d_check(tmp_path):
     code, out = run_check(tmp_path, "flipped_kernel", "--question", "conv2d")
-    assert code == 0
+    assert code == 1
     assert "conv2d flipped the kernel" in out
     assert "All tests passed!" not in out.splitlines()[-1]
 
 
 def test_the_untouched_release_fails_cleanly(tmp_path):
     code, out = run_check(tmp_path, "untouched")
-    assert code == 0
+    assert code == 1
     assert "NotImplementedError" in out and "All tests passed!" not in out

@@ -13,7 +13,7 @@ import math
 import shapes_oracle as O
 from hypothesis import strategies as st
 
-from convlab.diagnose import fail
+from convlab.diagnose import fail_if
 
 N_CASES = 12
 NO_BIAS = "the bias is missing: use_bias=True adds one bias per filter"
@@ -80,9 +80,7 @@ def make_checks(name: str, transposed: bool, layer_1d: str, bias_per_input: str,
                                 variants(kernel_size, cin, f, use_bias))
 
     def expect(student, kernel_size, cin, f, **shown):
-        message = check(student, kernel_size, cin, f, **shown)
-        if message:
-            fail(message)
+        fail_if(check(student, kernel_size, cin, f, **shown))
 
     def run(student, run_seed, label, strategy):
         def one(case):

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from convlab.diagnose import fail
+from convlab.diagnose import fail, fail_if
 from convlab.student import StudentError
 
 # ---- Keras -----------------------------------------------------------------------------
@@ -291,9 +291,7 @@ def diagnoses(got, expected, variants: dict | None) -> str:
 
 
 def expect_length(got, expected: int, what: str, variants: dict | None = None) -> None:
-    message = length_problem(got, expected, what, variants)
-    if message:
-        fail(message)
+    fail_if(length_problem(got, expected, what, variants))
 
 
 def plural(n: int, word: str) -> str:

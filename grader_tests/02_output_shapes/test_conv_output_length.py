@@ -14,7 +14,7 @@ import pytest
 import shapes_oracle as O
 from hypothesis import strategies as st
 
-from convlab.diagnose import fail
+from convlab.diagnose import fail, fail_if
 
 pytestmark = pytest.mark.grade_id("conv_output_length")
 
@@ -53,9 +53,7 @@ def _check(student, i, k, **shown):
 
 
 def _expect(student, i, k, **shown):
-    message = _check(student, i, k, **shown)
-    if message:
-        fail(message)
+    fail_if(_check(student, i, k, **shown))
 
 
 def _valid(case) -> bool:

@@ -8,7 +8,7 @@ import pytest
 import shapes_oracle as O
 from hypothesis import strategies as st
 
-from convlab.diagnose import fail
+from convlab.diagnose import fail_if
 
 pytestmark = pytest.mark.grade_id("dense_params")
 
@@ -33,9 +33,7 @@ def _check(student, n_in, n_out, **shown):
 
 
 def _expect(student, n_in, n_out, **shown):
-    message = _check(student, n_in, n_out, **shown)
-    if message:
-        fail(message)
+    fail_if(_check(student, n_in, n_out, **shown))
 
 
 @st.composite

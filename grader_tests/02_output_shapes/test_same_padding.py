@@ -14,7 +14,7 @@ import pytest
 import shapes_oracle as O
 from hypothesis import strategies as st
 
-from convlab.diagnose import fail
+from convlab.diagnose import fail, fail_if
 
 pytestmark = pytest.mark.grade_id("same_padding")
 
@@ -110,9 +110,7 @@ def test_random_dilation(student, run_seed):
 
 
 def _expect(student, i, k, **shown):
-    message = _check(student, i, k, **shown)
-    if message:
-        fail(message)
+    fail_if(_check(student, i, k, **shown))
 
 
 def test_odd_kernel(student):

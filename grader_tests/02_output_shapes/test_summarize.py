@@ -21,7 +21,7 @@ import pytest
 import shapes_oracle as O
 import stacks
 
-from convlab.diagnose import fail
+from convlab.diagnose import fail, fail_if
 
 pytestmark = pytest.mark.grade_id("summarize")
 
@@ -103,9 +103,7 @@ def compare(got, layers, input_shape) -> str | None:
 
 
 def _expect(student, layers, input_shape):
-    message = compare(_ask(student, layers, input_shape), layers, input_shape)
-    if message:
-        fail(message)
+    fail_if(compare(_ask(student, layers, input_shape), layers, input_shape))
 
 
 def _names_layer(message: str, index: int, kind: str) -> bool:
@@ -250,9 +248,7 @@ RANK_MISMATCH = ((80, 3), [{"type": "Conv1D", "filters": 4, "kernel_size": 3},
 
 
 def _expect_raise(student, case):
-    message = _raise_problem(student, *case)
-    if message:
-        fail(message)
+    fail_if(_raise_problem(student, *case))
 
 
 def test_output_below_one_raises(student):

@@ -18,7 +18,7 @@ import numbers
 import numpy as np
 import pytest
 
-__all__ = ["fail", "expect", "expect_close", "expect_array", "expect_unmodified"]
+__all__ = ["fail", "fail_if", "expect", "expect_close", "expect_array", "expect_unmodified"]
 
 # Names of the axes of an expected array, by its number of dimensions, so that
 # shape and position messages read "2 rows short" / "at row 3, column 0".
@@ -33,6 +33,13 @@ _AXES = {
 def fail(message: str):
     """Fail the current check with ``message`` only (no grader traceback)."""
     pytest.fail(message, pytrace=False)
+
+
+def fail_if(problem: str | None) -> None:
+    """Fail with ``problem`` if there is one: for checks written as functions that return
+    None when the answer is right and the reason otherwise."""
+    if problem:
+        fail(problem)
 
 
 def expect(condition, message: str) -> None:

@@ -1,7 +1,7 @@
 """The ``convlab`` command: one thin verb per library function.
 
     convlab release [ASSIGNMENT ...]        regenerate release/ with nbgrader
-    convlab grade ASSIGNMENT [--student ID] [--jobs N] [--sandbox bwrap|none]
+    convlab grade ASSIGNMENT [--student ID] [--jobs N] [--sandbox bwrap|docker|none]
     convlab check NOTEBOOK [--question Q]   public checks for a self-learner
 """
 
@@ -30,7 +30,8 @@ def _grade(args) -> int:
 
     course = Course.at(args.course)
     submissions = Path(args.submissions).resolve() if args.submissions else course.root / "submitted"
-    settings = Settings(jobs=max(1, args.jobs), sandbox=args.sandbox, call_timeout=args.call_timeout,
+    settings = Settings(jobs=max(1, args.jobs), sandbox=args.sandbox, docker_image=args.docker_image,
+                        gpus=args.gpus == "all", call_timeout=args.call_timeout,
                         first_call_timeout=args.first_call_timeout, cell_timeout=args.cell_timeout, seed=args.seed, progress=not args.quiet)
     grades = grade(course, args.assignment, submissions, args.student or None, settings)
     return 0 if print_scores(args.assignment, grades) else 1
@@ -58,7 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.add_argument("--submissions", help="nbgrader submitted/ layout to grade (default: <course>/submitted)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="students graded at once")
-    p.add_argument("--sandbox", choices=["bwrap", "none", "auto"], default="auto")
+    p.add_argument("--sandbox", choices=["bwrap", "docker", "none", "auto"], default="auto")
+    p.add_argument("--docker-image", help="grading image for --sandbox docker "
+                   "(default: convlab-grader:cpu, or convlab-grader:gpu with --gpus all; see docker/)")
+    p.add_argument("--gpus", choices=["all", "none"], default="none",
+                   help="give the containers the GPUs (--sandbox docker; bwrap shows them when present)")
     p.add_argument("--call-timeout", type=float, default=Settings.call_timeout, help="seconds per call of a student function")
     p.add_argument("--first-call-timeout", type=float, default=Settings.first_call_timeout,
                    help="seconds for a function's first call in a worker (it may import a library)")

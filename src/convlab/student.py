@@ -15,6 +15,7 @@ import select
 import signal
 import subprocess
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,8 +62,9 @@ def _signal_name(returncode: int) -> str:
 class Worker:
     """One running worker process and the pipe to it."""
 
-    def __init__(self, sandbox_kind: str, workdir: Path, limits: sandbox.Limits):
-        argv, env, cwd = sandbox.worker_command(sandbox_kind, workdir)
+    def __init__(self, sandbox_kind: str, workdir: Path, limits: sandbox.Limits,
+                 overlays: dict[str, Path] | None = None):
+        argv, env, cwd = sandbox.worker_command(sandbox_kind, workdir, overlays, limits)
         self.process = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=env, cwd=cwd, start_new_session=True, preexec_fn=limits.apply)
@@ -123,12 +125,14 @@ class Worker:
         return f"the Python process died while {doing}: {_signal_name(code)}"
 
     def kill(self) -> None:
-        """Kill the worker and everything it started (its session; bwrap takes the namespace down)."""
+        """Kill the worker and everything it started (its session; bwrap takes the namespace
+        down; a container is removed by name)."""
         if self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        sandbox.remove_container(self.process.args)
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -145,7 +149,8 @@ class Student:
 
     def __init__(self, student_id: str, workdir: Path, cells: list[str], *, sandbox_kind: str,
                  cell_timeout: float = 20.0, call_timeout: float = 5.0, first_call_timeout: float = 30.0,
-                 start_timeout: float = 60.0, limits: sandbox.Limits = sandbox.Limits()):
+                 start_timeout: float = 60.0, limits: sandbox.Limits = sandbox.Limits(),
+                 overlays: dict[str, Path] | None = None):
         self.id = student_id
         self.workdir = workdir
         self.cells = cells
@@ -155,12 +160,15 @@ class Student:
         self.first_call_timeout = first_call_timeout
         self.start_timeout = start_timeout
         self.limits = limits
+        self.overlays = overlays or {}
         self.cell_runs: list[CellRun] = []
         self.mutated: list = []
         self.raised_message: str | None = None
         self._worker: Worker | None = None
         self._bad_cells: set[int] = set()
         self._hung: set[str] = set()  # functions that already ran out of time once
+        self._generation = 0  # which worker process this is: handles do not outlive theirs
+        self._time_limit: float | None = None
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
@@ -199,7 +207,8 @@ class Student:
             self._worker = self._spawn()
 
     def _spawn(self) -> Worker:
-        worker = Worker(self.sandbox_kind, self.workdir, self.limits)
+        self._generation += 1
+        worker = Worker(self.sandbox_kind, self.workdir, self.limits, self.overlays)
         try:
             worker.wait_ready(self.start_timeout)
         except WorkerLost as lost:  # e.g. a file in the submission shadows a module Python needs
@@ -212,9 +221,20 @@ class Student:
             self._worker = None
 
     # -- what checks use ---------------------------------------------------------
+    @contextmanager
+    def time_limit(self, seconds: float):
+        """Calls made inside get ``seconds`` each: training a network needs more than a function."""
+        self._time_limit = seconds
+        try:
+            yield
+        finally:
+            self._time_limit = None
+
     def _timeout(self, name: str) -> float:
         """A function's first call in a process may import a library (Keras takes ~5 s), so it
         gets longer, unless the function already hung once: an endless loop is not paid twice."""
+        if self._time_limit is not None:
+            return self._time_limit
         if name in self._ensure_worker().called or name in self._hung:
             return self.call_timeout
         return max(self.first_call_timeout, self.call_timeout)
@@ -235,12 +255,71 @@ class Student:
                 self._hung.add(name)
             raise StudentError(f"{name}: {lost}") from None
 
-    def _call(self, name: str, args, kwargs) -> dict:
-        message = {"op": "call", "name": name, "args": [wire.encode(a) for a in args],
-                   "kwargs": {k: wire.encode(v) for k, v in kwargs.items()}}
-        timeout = self._timeout(name)
-        self._worker.called.add(name)
-        return self._request(message, name, timeout)
+    def _op(self, label: str, op: str, args=(), kwargs=None, **fields) -> dict:
+        """One request to the worker about ``label`` (a function, a model), with its time limit."""
+        timeout = self._timeout(label)  # first: it starts a fresh worker if the last one was lost
+        message = {"op": op, **fields, "args": [self._encode(a) for a in args],
+                   "kwargs": {k: self._encode(v) for k, v in (kwargs or {}).items()}}
+        self._worker.called.add(label)
+        return self._request(message, label, timeout)
+
+    def _call(self, name: str, args, kwargs, keep: bool = False) -> dict:
+        return self._op(name, "call", args, kwargs, name=name, keep=keep)
+
+    def _key(self, handle: wire.Handle) -> str:
+        """The worker's name for a kept object, if the worker that keeps it is still this one."""
+        if handle.worker != self._generation:
+            raise StudentError(f"{handle.what} was lost when your notebook's Python process was restarted "
+                               "(after a crash or a timeout in an earlier check)")
+        return handle.key
+
+    def _encode(self, value):
+        if isinstance(value, wire.Handle):
+            self._key(value)
+        return wire.encode(value)
+
+    def keep(self, name: str, *args, **kwargs) -> wire.Handle:
+        """Call ``name`` and keep what it returns in the worker (a Keras model, a History):
+        the handle can be passed back as an argument or used with :meth:`method`."""
+        reply = self._call(name, args, kwargs, keep=True)
+        if reply.get("error"):
+            raise StudentError(_describe_error(name, reply["error"]))
+        return wire.Handle(str(reply["handle"]), self._generation, f"what {name} returned", str(reply.get("what", ""))[:200])
+
+    def method(self, handle: wire.Handle, method: str, *args, **kwargs):
+        """``kept.method(*args, **kwargs)`` in the worker, e.g. the student's ``model.predict(x)``."""
+        self._ensure_worker()
+        label = f"{handle.what}.{method}"
+        return self._plain(label, self._op(label, "method", args, kwargs, handle=self._key(handle), method=method))
+
+    def attribute(self, handle: wire.Handle, name: str):
+        """An attribute of a kept object as plain data, e.g. a History's ``history`` dict."""
+        self._ensure_worker()
+        label = f"{handle.what}.{name}"
+        return self._plain(label, self._op(label, "attribute", handle=self._key(handle), name=name))
+
+    def describe_model(self, handle: wire.Handle) -> dict:
+        """A kept Keras model as plain data (:func:`convlab.model_probe.describe`)."""
+        self._ensure_worker()
+        return self._plain(handle.what, self._op(handle.what, "describe_model", handle=self._key(handle)))
+
+    def model_from_json(self, architecture: str, weights: list) -> wire.Handle:
+        """A model the grader specifies, built in the worker, to hand to the student's functions."""
+        reply = self._op("the course's model", "model_from_json", architecture=architecture,
+                         weights=[wire.encode(w) for w in weights])
+        if reply.get("error"):  # the grader's own model failed: that is not the student's fault
+            raise RuntimeError(f"building the grader's model in the worker failed: {reply['error']}")
+        return wire.Handle(str(reply["handle"]), self._generation, "the course's model")
+
+    def _plain(self, name: str, reply: dict):
+        error = reply.get("error")
+        if error:
+            raise StudentError(_describe_error(name, error))
+        self.mutated = list(reply.get("mutated", []))
+        try:
+            return wire.decode(reply.get("value"))
+        except (wire.WireError, ValueError, TypeError) as exc:
+            raise StudentError(f"{name} returned something that cannot be graded: {exc}") from None
 
     def value(self, name: str):
         """A global variable of the student's notebook (data they wrote), as plain data."""
@@ -254,15 +333,7 @@ class Student:
 
     def call(self, name: str, *args, **kwargs):
         """Call the student's ``name(*args, **kwargs)``; return its result as plain data."""
-        reply = self._call(name, args, kwargs)
-        error = reply.get("error")
-        if error:
-            raise StudentError(_describe_error(name, error))
-        self.mutated = list(reply.get("mutated", []))
-        try:
-            return wire.decode(reply.get("value"))
-        except (wire.WireError, ValueError, TypeError) as exc:
-            raise StudentError(f"{name} returned something that cannot be graded: {exc}") from None
+        return self._plain(name, self._call(name, args, kwargs))
 
     def raises(self, name: str, *args, **kwargs) -> str | None:
         """The name of the exception ``name(*args, **kwargs)`` raised, or None if it returned.
@@ -282,7 +353,7 @@ class Student:
 
 def _describe_error(name: str, error: dict) -> str:
     kind, message = str(error.get("type", "Error")), str(error.get("message", ""))
-    if kind in ("MissingFunction", "MissingVariable", "NotCallable", "BadReturn"):
+    if kind in ("MissingFunction", "MissingVariable", "NotCallable", "BadReturn", "BadModel"):
         return message[:500]
     if kind == "NotImplementedError":
         return f"{name} is not implemented yet (it raises NotImplementedError)"

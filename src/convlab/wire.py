@@ -4,7 +4,9 @@ Nothing that crosses is ever unpickled: arrays travel as ``.npy`` bytes loaded
 with ``allow_pickle=False`` (so an ``object`` array or an ndarray subclass
 cannot smuggle code or a rigged ``__eq__``), numbers and strings as JSON, and
 callables as :class:`convlab.functions.Function` descriptions. Tuples and lists
-are tagged so that ``stride=(2, 1)`` reaches the student as a tuple.
+are tagged so that ``stride=(2, 1)`` reaches the student as a tuple. Objects
+that cannot be plain data (a Keras model, a ``History``) stay in the worker;
+the grader holds a :class:`Handle` naming them and passes it back as an argument.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import base64
 import io
 import json
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,6 +27,20 @@ MAX_DEPTH = 16
 
 class WireError(ValueError):
     """A value that cannot cross the sandbox boundary, with a reason a student understands."""
+
+
+@dataclass(frozen=True)
+class Handle:
+    """An object kept in the worker (e.g. the model a student's ``build_lenet`` returned).
+
+    ``worker`` numbers the worker process that holds it: a handle does not
+    survive the worker, and the grader says so instead of calling a stranger.
+    """
+
+    key: str
+    worker: int = 0
+    what: str = ""   # for messages: "what build_lenet returned"
+    kind: str = ""   # its type, as the worker reported it: "a keras...Sequential"
 
 
 def describe(value) -> str:
@@ -55,6 +72,8 @@ def encode(value, depth: int = 0):
         return {"array": base64.b64encode(buffer.getvalue()).decode("ascii")}
     if isinstance(value, Function):
         return {"function": value.to_json()}
+    if isinstance(value, Handle):
+        return {"handle": value.key}
     if isinstance(value, (tuple, list)):
         tag = "tuple" if isinstance(value, tuple) else "list"
         return {tag: [encode(item, depth + 1) for item in value]}
@@ -85,6 +104,8 @@ def decode(data, depth: int = 0):
         return array
     if tag == "function":
         return Function.from_json(payload)
+    if tag == "handle":
+        return Handle(str(payload))
     if tag in ("tuple", "list"):
         items = [decode(item, depth + 1) for item in payload]
         return tuple(items) if tag == "tuple" else items

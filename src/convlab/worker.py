@@ -12,6 +12,11 @@ Requests::
 
     {"id": 1, "op": "run_cell", "source": "..."}
     {"id": 2, "op": "call", "name": "conv2d", "args": [...], "kwargs": {...}}
+    {"id": 3, "op": "call", "name": "build_lenet", "args": [], "kwargs": {}, "keep": true}
+    {"id": 4, "op": "method", "handle": "h1", "method": "predict", "args": [...], "kwargs": {}}
+    {"id": 5, "op": "attribute", "handle": "h2", "name": "history"}
+    {"id": 6, "op": "describe_model", "handle": "h1"}
+    {"id": 7, "op": "model_from_json", "architecture": "...", "weights": [...]}
 """
 
 from __future__ import annotations
@@ -85,6 +90,7 @@ class Worker:
         self.shell = InteractiveShell.instance()
         self.shell.colors = "NoColor"
         sys.modules["otter"] = _otter_stub()
+        self.kept: dict[str, object] = {}  # objects the grader holds handles to
 
     # -- cells -----------------------------------------------------------------
     def run_cell(self, source: str) -> dict:
@@ -107,18 +113,26 @@ class Worker:
         return {"outputs": outputs, "error": _error(error) if error else None}
 
     # -- calls -----------------------------------------------------------------
-    def call(self, name: str, args: list, kwargs: dict) -> dict:
+    def _resolve(self, value):
+        from convlab import wire
+
+        if isinstance(value, wire.Handle):
+            if value.key not in self.kept:
+                raise LookupError(f"no object {value.key!r} is kept in this worker")
+            return self.kept[value.key]
+        return value
+
+    def _invoke(self, function, name: str, args: list, kwargs: dict, keep: bool) -> dict:
+        """Call ``function`` on decoded arguments; answer plain data, or a handle when ``keep``."""
         import numpy as np
 
         from convlab import wire
 
-        function = self.shell.user_ns.get(name)
-        if function is None:
-            return {"error": {"type": "MissingFunction", "message": f"there is no function named {name!r} in the notebook", "where": ""}}
-        if not callable(function):
-            return {"error": {"type": "NotCallable", "message": f"{name!r} is {wire.describe(function)}, not a function", "where": ""}}
-        args = [wire.decode(a) for a in args]
-        kwargs = {k: wire.decode(v) for k, v in kwargs.items()}
+        try:
+            args = [self._resolve(wire.decode(a)) for a in args]
+            kwargs = {k: self._resolve(wire.decode(v)) for k, v in kwargs.items()}
+        except LookupError as exc:
+            return {"error": {"type": "LostHandle", "message": str(exc), "where": ""}}
         originals = {i: a.copy() for i, a in enumerate(args) if isinstance(a, np.ndarray)}
         originals.update({k: v.copy() for k, v in kwargs.items() if isinstance(v, np.ndarray)})
         try:
@@ -130,11 +144,71 @@ class Worker:
         mutated = [key for key, before in originals.items()
                    if not (current[key].shape == before.shape
                            and np.array_equal(current[key], before, equal_nan=True))]
+        if keep:
+            key = f"h{len(self.kept) + 1}"
+            self.kept[key] = value
+            return {"handle": key, "what": wire.describe(value), "mutated": mutated}
         try:
             encoded = wire.encode(value)
         except wire.WireError as exc:
             return {"error": {"type": "BadReturn", "message": f"{name} {exc}", "where": ""}}
         return {"value": encoded, "mutated": mutated}
+
+    def call(self, name: str, args: list, kwargs: dict, keep: bool = False) -> dict:
+        from convlab import wire
+
+        function = self.shell.user_ns.get(name)
+        if function is None:
+            return {"error": {"type": "MissingFunction", "message": f"there is no function named {name!r} in the notebook", "where": ""}}
+        if not callable(function):
+            return {"error": {"type": "NotCallable", "message": f"{name!r} is {wire.describe(function)}, not a function", "where": ""}}
+        return self._invoke(function, name, args, kwargs, keep)
+
+    def method(self, handle: str, method: str, args: list, kwargs: dict, keep: bool = False) -> dict:
+        """``kept_object.method(*args, **kwargs)``, e.g. ``model.predict(x)`` on the student's model."""
+        from convlab import wire
+
+        try:
+            function = getattr(self._resolve(wire.Handle(handle)), method)
+        except (LookupError, AttributeError) as exc:
+            return {"error": {"type": type(exc).__name__, "message": str(exc)[:500], "where": ""}}
+        return self._invoke(function, method, args, kwargs, keep)
+
+    def attribute(self, handle: str, name: str) -> dict:
+        """An attribute of a kept object as plain data, e.g. ``History.history``."""
+        from convlab import wire
+
+        try:
+            return {"value": wire.encode(getattr(self._resolve(wire.Handle(handle)), name))}
+        except (LookupError, AttributeError) as exc:
+            return {"error": {"type": type(exc).__name__, "message": str(exc)[:500], "where": ""}}
+        except wire.WireError as exc:
+            return {"error": {"type": "BadReturn", "message": f"{name} {exc}", "where": ""}}
+
+    def describe_model(self, handle: str) -> dict:
+        """A kept Keras model as plain data (:mod:`convlab.model_probe`)."""
+        from convlab import model_probe, wire
+
+        try:
+            return {"value": wire.encode(model_probe.describe(self._resolve(wire.Handle(handle))))}
+        except Exception as exc:  # the student's model may break the probe in any way
+            return {"error": {"type": "BadModel", "message": f"{type(exc).__name__}: {str(exc)[:500]}", "where": ""}}
+
+    def model_from_json(self, architecture: str, weights: list) -> dict:
+        """A model the grader describes (Keras JSON, no custom code) with its weights, kept here.
+
+        Lets a check give a student's function a known-good model, so that e.g.
+        ``train_lenet`` is graded even when the student's ``build_lenet`` is broken.
+        """
+        from convlab import model_probe, wire
+
+        try:
+            model = model_probe.from_json(architecture, [wire.decode(w) for w in weights])
+        except Exception as exc:  # the grader's own model: a bug there must not look like the student's
+            return {"error": {"type": "GraderModel", "message": f"{type(exc).__name__}: {str(exc)[:500]}", "where": ""}}
+        key = f"h{len(self.kept) + 1}"
+        self.kept[key] = model
+        return {"handle": key, "what": wire.describe(model)}
 
     def value(self, name: str) -> dict:
         """A global variable of the notebook (data the student wrote), as plain data."""
@@ -149,12 +223,22 @@ class Worker:
 
     def handle(self, request: dict) -> dict:
         op = request.get("op")
+        args, kwargs = list(request.get("args", [])), dict(request.get("kwargs", {}))
+        keep = bool(request.get("keep"))
         if op == "run_cell":
             return self.run_cell(str(request["source"]))
         if op == "value":
             return self.value(str(request["name"]))
         if op == "call":
-            return self.call(str(request["name"]), list(request.get("args", [])), dict(request.get("kwargs", {})))
+            return self.call(str(request["name"]), args, kwargs, keep)
+        if op == "method":
+            return self.method(str(request["handle"]), str(request["method"]), args, kwargs, keep)
+        if op == "attribute":
+            return self.attribute(str(request["handle"]), str(request["name"]))
+        if op == "describe_model":
+            return self.describe_model(str(request["handle"]))
+        if op == "model_from_json":
+            return self.model_from_json(str(request["architecture"]), list(request.get("weights", [])))
         return {"error": {"type": "ProtocolError", "message": f"unknown op {op!r}", "where": ""}}
 
 

@@ -9,8 +9,9 @@ done, their results (one line per check: grade id, pass/fail, message) and the
 outputs of their notebook's cells are written to ``<results>/<student>.json``
 atomically, which is what the rest of the pipeline reads.
 
-Checks use three things from here: ``pytest.mark.grade_id("q")`` (module-level
-``pytestmark``), the ``student`` fixture and the ``rng`` fixture.
+Checks use these from here: ``pytest.mark.grade_id("q")`` (module-level
+``pytestmark``), the ``student``, ``rng`` and ``run_seed`` fixtures, and
+``sandbox_overlays`` for an assignment's conftest to override.
 """
 
 from __future__ import annotations
@@ -79,13 +80,23 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture(scope="session")
-def student(request):
+def sandbox_overlays() -> dict:
+    """Files the sandbox shows in place of others (path inside → host file); none by default.
+
+    An assignment's ``conftest.py`` overrides this fixture, e.g. to show the
+    students only the training part of a data set that ships with a package.
+    """
+    return {}
+
+
+@pytest.fixture(scope="session")
+def student(request, sandbox_overlays):
     """The student being graded: a worker that has run their notebook (one per student)."""
     run = _class_run(request.config)
     spec = run.students[request.param]
     student = Student(spec["id"], Path(spec["workdir"]), spec["cells"], sandbox_kind=run.spec["sandbox"],
                       cell_timeout=run.spec["cell_timeout"], call_timeout=run.spec["call_timeout"],
-                      first_call_timeout=run.spec["first_call_timeout"])
+                      first_call_timeout=run.spec["first_call_timeout"], overlays=sandbox_overlays)
     start_error = None
     started = time.perf_counter()
     try:

@@ -24,7 +24,7 @@ from pathlib import Path
 from convlab import record, sandbox
 from convlab.checks import write_json_atomically
 from convlab.course import Course
-from convlab.prepare import Prepared, prepare
+from convlab.prepare import Prepared, prepare, skipped_grade_ids
 from convlab.scoring import score_grade_cells
 
 
@@ -51,6 +51,8 @@ class StudentGrade:
 class Settings:
     jobs: int = 1
     sandbox: str | None = None
+    docker_image: str | None = None  # with sandbox="docker"; None: sandbox.CPU_IMAGE, or GPU_IMAGE with gpus
+    gpus: bool = False
     call_timeout: float = 5.0
     first_call_timeout: float = 30.0
     cell_timeout: float = 20.0
@@ -140,7 +142,7 @@ def grade(course: Course, assignment: str, submissions: Path, students: list[str
 
 def _grade(course: Course, assignment: str, submissions: Path, students: list[str] | None,
            settings: Settings) -> list[StudentGrade]:
-    kind = sandbox.choose(settings.sandbox)
+    kind = sandbox.choose(settings.sandbox, settings.docker_image, settings.gpus)
     if settings.seed is None:  # one seed for every shard: the whole class gets the same cases
         settings = dataclasses.replace(settings, seed=int.from_bytes(os.urandom(4), "little"))
     print(f"grading {assignment} with seed {settings.seed} (--seed {settings.seed} draws the same inputs again)",
@@ -153,7 +155,8 @@ def _grade(course: Course, assignment: str, submissions: Path, students: list[st
     (scratch / "results").mkdir(parents=True)
 
     folders = find_submissions(submissions, assignment, students)
-    prepared = {sid: prepare(course, assignment, notebook_name, sid, folder, scratch / "work" / sid)
+    skip = skipped_grade_ids(course, assignment, notebook_name)
+    prepared = {sid: prepare(course, assignment, notebook_name, sid, folder, scratch / "work" / sid, skip)
                 for sid, folder in folders.items()}
     timestamps = {sid: _timestamp(folder) for sid, folder in folders.items()}
     ready = [p for p in prepared.values() if p.problem is None]

@@ -23,6 +23,9 @@ from convlab.course import Course
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 #: The whole submission folder copied into the sandbox.
 MAX_FOLDER_BYTES = 200 * 2**20
+#: Instructor cells tagged so in ``source/`` show the student something (training, plots) and are
+#: not run when grading: the hidden checks call the student's functions themselves.
+SKIP_TAG = "skip-in-grading"
 
 
 class SubmissionProblem(Exception):
@@ -85,13 +88,29 @@ def _read(path: Path) -> nbformat.NotebookNode:
     return notebook
 
 
+def skipped_grade_ids(course: Course, assignment: str, notebook_name: str) -> frozenset[str]:
+    """Grade ids of the locked source cells tagged :data:`SKIP_TAG`.
+
+    Read from ``source/`` (trusted), never from the submission: a student cannot
+    have their own cells skipped, and a skipped cell is a locked one that
+    nbgrader has already put back as the instructor wrote it.
+    """
+    notebook = nbformat.read(course.source(assignment) / f"{notebook_name}.ipynb", as_version=4)
+    return frozenset(cell.metadata.nbgrader.grade_id for cell in notebook.cells
+                     if SKIP_TAG in cell.metadata.get("tags", [])
+                     and cell.metadata.get("nbgrader", {}).get("locked") and cell.metadata.nbgrader.get("grade_id"))
+
+
 def _folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
 def prepare(course: Course, assignment: str, notebook_name: str, student: str,
-            submission: Path, workdir: Path) -> Prepared:
-    """Everything the sandbox needs for one student, or the reason it cannot run."""
+            submission: Path, workdir: Path, skip: frozenset[str] = frozenset()) -> Prepared:
+    """Everything the sandbox needs for one student, or the reason it cannot run.
+
+    Code cells whose grade id is in ``skip`` (:func:`skipped_grade_ids`) are not run.
+    """
     prepared = Prepared(student, notebook_name)
     try:
         path = submission / f"{notebook_name}.ipynb"
@@ -115,5 +134,6 @@ def prepare(course: Course, assignment: str, notebook_name: str, student: str,
         return prepared
     prepared.notebook = notebook
     prepared.workdir = workdir
-    prepared.code_cells = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
+    prepared.code_cells = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"
+                           and cell.metadata.get("nbgrader", {}).get("grade_id") not in skip]
     return prepared

@@ -300,6 +300,41 @@ WRONG_02 = {
 }
 
 
+# ---- 03_lenet
+TRAINING = {"test_returns_the_history_of_every_epoch", "test_the_loss_goes_down"}
+ACCURACY = {"test_accuracy_above_chance", "test_accuracy_good", "test_accuracy_full"}
+PREDICT = {"test_one_integer_class_per_image", "test_a_single_image"}
+
+WRONG_03 = {
+    # load_digits32
+    "load_digits32__pixels_0_16": wrong({"test_pixels_are_float32_between_0_and_1"}, "divide by 16"),
+    "load_digits32__divided_by_255": wrong({"test_pixels_are_float32_between_0_and_1"}, "pixels by 255"),
+    "load_digits32__no_channel_axis": wrong({"test_images_have_shape_n_32_32_1"}, "the channel axis is missing"),
+    "load_digits32__unseeded": wrong({"test_split_follows_test_size_and_seed"}, "the same seed gave a different split"),
+    "load_digits32__labels_shuffled_apart": wrong({"test_labels_are_the_digits_shown"},
+                                                  "are not the digit their image shows"),
+    # build_lenet: the original LeNet has the course's shapes and parameters, so only these catch it
+    "build_lenet__tanh_avgpool": wrong(
+        {"test_hidden_layers_use_relu", "test_pooling_takes_the_maximum"},
+        ("with tanh in the hidden layers", {"test_hidden_layers_use_relu"}),
+        ("take the average of each 2x2 window", {"test_pooling_takes_the_maximum"})),
+    "build_lenet__no_softmax": wrong({"test_output_layer_is_softmax"}, "the last layer gives linear outputs"),
+    "build_lenet__same_padding": wrong({"test_output_shapes", "test_parameter_count"},
+                                       ("layer 1 (Conv2D) has output shape", {"test_output_shapes"}),
+                                       ("has 136,586 parameters", {"test_parameter_count"})),
+    "build_lenet__dropout": wrong({"test_layers_in_the_course_order", "test_output_shapes"}, "Dropout"),
+    # train_lenet
+    "train_lenet__categorical_int_labels": wrong(TRAINING | ACCURACY, "sparse_categorical_crossentropy"),
+    "train_lenet__positional_compile": wrong(TRAINING | ACCURACY, "positional arguments"),
+    "train_lenet__fixed_epochs": wrong({"test_returns_the_history_of_every_epoch"}, "one loss per epoch",
+                                       may_fail={"test_accuracy_full"}),
+    "train_lenet__trains_on_digits_itself": wrong(ACCURACY, "not the labels train_lenet was given"),
+    # predict_classes
+    "predict_classes__probabilities": wrong(PREDICT, "returned the class probabilities"),
+    "predict_classes__axis0": wrong(PREDICT, "took the argmax over the images"),
+}
+
+
 @dataclass(frozen=True)
 class Assignment:
     """What the proof needs to know about one assignment."""
@@ -327,6 +362,8 @@ ASSIGNMENTS = {a.name: a for a in [
                                     "dense_params", "summarize", "course_models"), WRONG_02,
                data={"course_models": "COURSE_MODELS"}, heavy=("summarize", "course_models"),
                release_says={"course_models": "COURSE_MODELS has no"}),
+    Assignment("03_lenet", ("load_digits32", "build_lenet", "train_lenet", "predict_classes"), WRONG_03,
+               heavy=("train_lenet", "build_lenet")),
 ]}
 
 

@@ -1,0 +1,33 @@
+"""Fixtures of the LeNet checks: the run's digits split, what the sandbox may see of it, and the
+student's model trained once per student (every training check reads the same run)."""
+
+from __future__ import annotations
+
+import pytest
+
+from digits_split import Split, digits_file, make_split
+from training import Training, train
+
+
+@pytest.fixture(scope="session")
+def split(run_seed) -> Split:
+    return make_split(run_seed)
+
+
+@pytest.fixture(scope="session")
+def sandbox_overlays(split, tmp_path_factory) -> dict:
+    """In the sandbox, scikit-learn's digits file holds only the training rows."""
+    path = split.write_training_file(tmp_path_factory.mktemp("digits") / "digits.csv.gz")
+    return {str(digits_file()): path}
+
+
+@pytest.fixture(scope="session")
+def visible_rows(student, split):
+    """The digits rows the student's code can load: the training rows, unless there is no sandbox
+    to hide the others (``--sandbox none``)."""
+    return split.rows if student.sandbox_kind == "none" else split.rows[split.train]
+
+
+@pytest.fixture(scope="session")
+def training(student, split) -> Training:
+    return train(student, split)

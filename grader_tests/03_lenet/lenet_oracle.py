@@ -1,0 +1,132 @@
+"""The course's LeNet-5, what a student's model is compared with.
+
+A model arrives as plain data (``convlab.model_probe.describe``). Its layers
+are read as *stages*: an ``InputLayer`` is not a stage, and an ``Activation``
+or ``ReLU`` layer belongs to the stage before it, so ``Conv2D(6, 5)`` followed
+by ``ReLU()`` is the same stage as ``Conv2D(6, 5, activation="relu")``, and the
+functional API is as good as ``Sequential``.
+
+Activations and pooling are judged by what the model computes, not by names:
+the course's topology is run in numpy with the student's own weights under
+each combination of hidden activation, output activation and pooling, and the
+combination that reproduces the student's outputs says what their model does.
+Names are only the fallback when the weights do not fit the course's shapes.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+COURSE_KINDS = ["conv", "pool", "conv", "pool", "flatten", "dense", "dense", "dense"]
+COURSE_PARAMS = 61_706
+FOLDED = {"Activation", "ReLU", "Softmax", "LeakyReLU", "ELU", "PReLU"}
+KIND = {"Conv2D": "conv", "MaxPooling2D": "pool", "AveragePooling2D": "pool", "Flatten": "flatten", "Dense": "dense"}
+
+
+@dataclass
+class Stage:
+    kind: str
+    layer: str          # Keras class of the main layer
+    output_shape: tuple | None
+    params: int
+    activation: str | None
+
+
+def stages(description: dict) -> list[Stage]:
+    found: list[Stage] = []
+    for layer in description["layers"]:
+        name = layer["class"]
+        if name == "InputLayer":
+            continue
+        if name in FOLDED and found and found[-1].activation in (None, "linear"):
+            found[-1].activation = layer["activation"]
+            found[-1].output_shape = layer["output_shape"]
+            continue
+        activation = layer["activation"] if name in ("Conv2D", "Dense") or name in FOLDED else None
+        found.append(Stage(KIND.get(name, name), name, layer["output_shape"], layer["params"], activation))
+    return found
+
+
+def course_model(input_shape=(32, 32, 1), num_classes=10, hidden="relu", pooling="max"):
+    """The course's Keras model (in the grader)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+    from keras import layers
+
+    pool = layers.MaxPooling2D if pooling == "max" else layers.AveragePooling2D
+    return keras.Sequential([
+        keras.Input(input_shape),
+        layers.Conv2D(6, 5, activation=hidden), pool(2),
+        layers.Conv2D(16, 5, activation=hidden), pool(2),
+        layers.Flatten(),
+        layers.Dense(120, activation=hidden), layers.Dense(84, activation=hidden),
+        layers.Dense(num_classes, activation="softmax"),
+    ])
+
+
+@functools.cache
+def course_description(input_shape=(32, 32, 1), num_classes=10) -> dict:
+    from convlab import model_probe
+
+    return model_probe.describe(course_model(input_shape, num_classes))
+
+
+# -- what a model computes, in numpy --------------------------------------------------
+ACTIVATIONS = {
+    "relu": lambda z: np.maximum(z, 0),
+    "tanh": np.tanh,
+    "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+    "linear": lambda z: z,
+}
+OUTPUTS = {
+    "softmax": lambda z: np.exp(z - z.max(-1, keepdims=True)) / np.exp(z - z.max(-1, keepdims=True)).sum(-1, keepdims=True),
+    "linear": lambda z: z,
+    "sigmoid": ACTIVATIONS["sigmoid"],
+}
+
+
+def _conv(x, kernel, bias):
+    windows = sliding_window_view(x, kernel.shape[:2], axis=(1, 2))  # (n, h, w, c, kh, kw)
+    return np.einsum("nhwcij,ijcf->nhwf", windows, kernel) + bias
+
+
+def _pool(x, mode):
+    n, h, w, c = x.shape
+    blocks = x[:, : h // 2 * 2, : w // 2 * 2].reshape(n, h // 2, 2, w // 2, 2, c)
+    return blocks.max(axis=(2, 4)) if mode == "max" else blocks.mean(axis=(2, 4))
+
+
+def forward(weights: list, x: np.ndarray, hidden="relu", output="softmax", pooling="max") -> np.ndarray:
+    k1, b1, k2, b2, w3, b3, w4, b4, w5, b5 = [np.asarray(w, dtype=np.float64) for w in weights]
+    act = ACTIVATIONS[hidden]
+    h = _pool(act(_conv(np.asarray(x, dtype=np.float64), k1, b1)), pooling)
+    h = _pool(act(_conv(h, k2, b2)), pooling)
+    h = h.reshape(len(h), -1)
+    h = act(act(h @ w3 + b3) @ w4 + b4)
+    return OUTPUTS[output](h @ w5 + b5)
+
+
+def fits_course_weights(weights: list) -> bool:
+    shapes = [(5, 5, 1, 6), (6,), (5, 5, 6, 16), (16,), (400, 120), (120,), (120, 84), (84,), (84, 10), (10,)]
+    return [tuple(np.shape(w)) for w in weights] == shapes
+
+
+def what_it_computes(weights: list, x: np.ndarray, outputs: np.ndarray) -> dict | None:
+    """The (hidden, output, pooling) under which the course's LeNet with these weights gives
+    ``outputs`` on ``x``; None if the weights do not fit or no combination does."""
+    if not fits_course_weights(weights) or np.shape(outputs) != (len(x), 10):
+        return None
+    outputs = np.asarray(outputs, dtype=np.float64)
+    for hidden, output, pooling in itertools.product(ACTIVATIONS, OUTPUTS, ("max", "average")):
+        with np.errstate(all="ignore"):
+            expected = forward(weights, x, hidden, output, pooling)
+        scale = max(float(np.abs(expected).max()), 1e-6)
+        if np.allclose(outputs, expected, rtol=1e-3, atol=1e-4 * scale):
+            return {"hidden": hidden, "output": output, "pooling": pooling}
+    return None

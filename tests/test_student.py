@@ -98,3 +98,57 @@ def test_global_data_can_be_read_as_plain_data(student):
         student.value("MISSING")
     with pytest.raises(StudentError, match="module_ref holds a module"):
         student.value("module_ref")
+
+
+KEEPING = [
+    "import os, time\n"
+    "class Counter:\n"
+    "    def __init__(self, start):\n"
+    "        self.count = start\n"
+    "        self.log = {'steps': []}\n"
+    "    def add(self, n):\n"
+    "        self.count += n\n"
+    "        self.log['steps'].append(n)\n"
+    "        return self.count\n"
+    "def make_counter(start=0):\n"
+    "    return Counter(start)\n"
+    "def total(counter, n):\n"
+    "    return counter.add(n)\n"
+    "def slow(seconds):\n"
+    "    time.sleep(seconds)\n"
+    "    return seconds\n"
+    "def crash():\n"
+    "    os._exit(1)\n",
+]
+
+
+def test_objects_that_are_not_data_stay_in_the_worker_behind_a_handle(run_student):
+    student = run_student(KEEPING)
+    counter = student.keep("make_counter", 5)
+    assert counter.what == "what make_counter returned" and "Counter" in counter.kind
+    assert student.call("total", counter, 2) == 7  # a handle passed back as an argument
+    assert student.method(counter, "add", 3) == 10  # a method of the kept object
+    assert student.attribute(counter, "log") == {"steps": [2, 3]}
+    with pytest.raises(StudentError, match="make_counter returned.add raised TypeError"):
+        student.method(counter, "add", "three")
+    with pytest.raises(StudentError, match="has no attribute 'missing'"):
+        student.attribute(counter, "missing")
+
+
+def test_a_handle_does_not_outlive_its_worker(run_student):
+    student = run_student(KEEPING)
+    counter = student.keep("make_counter")
+    with pytest.raises(StudentError, match="died while running crash"):
+        student.call("crash")
+    with pytest.raises(StudentError, match="what make_counter returned was lost when your notebook's Python "
+                                           "process was restarted"):
+        student.call("total", counter, 1)
+    assert student.call("total", student.keep("make_counter", 1), 1) == 2  # a new one works
+
+
+def test_training_calls_get_their_own_time_limit(run_student):
+    student = run_student(KEEPING, call_timeout=1, first_call_timeout=1)
+    with student.time_limit(5):
+        assert student.call("slow", 2) == 2
+    with pytest.raises(StudentError, match="timed out after 1 s"):
+        student.call("slow", 2)

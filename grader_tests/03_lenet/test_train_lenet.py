@@ -5,7 +5,8 @@ used) with their train_lenet on the grader's training digits, whose labels
 are renamed by a secret permutation; the grader scores the model's
 predictions on held-out digits the worker never saw (conftest, training).
 Accuracy earns partial credit in steps: the thresholds sit well below what the
-reference reaches on every seed (measured: see benchmarks/README.md).
+reference reaches on every seed (benchmarks/lenet_accuracy.py: 0.953 to 0.993
+over seeds 0-19, median 0.977).
 """
 
 import pytest
@@ -15,7 +16,7 @@ from training import EPOCHS
 
 pytestmark = pytest.mark.grade_id("train_lenet")
 
-#: (threshold, what the step means); the reference scores 0.94-0.98 on the held-out digits.
+#: The accuracy each step needs on the held-out digits; the reference's worst of 20 seeds is 0.953.
 ACCURACY_STEPS = {"above_chance": 0.5, "good": 0.8, "full": 0.9}
 
 

@@ -6,7 +6,6 @@ the gradebook, the autograded notebooks, the feedback, the printed table.
 """
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from convlab.course import Course
 from convlab.grading import Settings, grade
 from convlab.report import score_table
 
@@ -34,14 +32,6 @@ MISTAKES = {
 }
 
 pytestmark = pytest.mark.slow
-
-
-def copy_course(target: Path) -> Course:
-    for name in ["nbgrader_config.py"]:
-        shutil.copy(ROOT / name, target / name)
-    for name in ["source", "grader_tests", "examples"]:
-        shutil.copytree(ROOT / name, target / name)
-    return Course(target)
 
 
 def add_broken_submissions(submissions: Path) -> None:
@@ -73,14 +63,13 @@ def test_a_check_with_a_bug(student):
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    course = copy_course(tmp_path_factory.mktemp("course"))
-    add_broken_submissions(course.root / "examples" / "submissions")
-    # A hidden check that crashes in the grader must not cost anyone a point.
-    (course.grader_tests(ASSIGNMENT) / "test_pool2d_broken.py").write_text(BROKEN_CHECK)
-    subprocess.run([sys.executable, "-m", "convlab.cli", "--course", str(course.root), "release"],
-                   check=True, capture_output=True)
-    return course
+def course(released_course):
+    def break_things(course):
+        add_broken_submissions(course.root / "examples" / "submissions")
+        # A hidden check that crashes in the grader must not cost anyone a point.
+        (course.grader_tests(ASSIGNMENT) / "test_pool2d_broken.py").write_text(BROKEN_CHECK)
+
+    return released_course(break_things)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-NOTEBOOKS = {"01_convolution": "convolution.ipynb", "02_output_shapes": "output_shapes.ipynb"}
+NOTEBOOKS = {"01_convolution": "convolution.ipynb", "02_output_shapes": "output_shapes.ipynb",
+             "03_lenet": "lenet.ipynb"}
 
 
 def run_check(tmp_path, student, *extra, assignment="01_convolution"):
@@ -33,6 +34,11 @@ def test_the_reference_passes_every_public_check(tmp_path, assignment):
 def test_a_forgotten_bias_is_named_by_the_public_check(tmp_path):
     code, out = run_check(tmp_path, "bias_forgotten", "--question", "conv_params", assignment="02_output_shapes")
     assert code == 1 and "bias" in out and "All tests passed!" not in out.splitlines()[-1]
+
+
+def test_pixels_left_at_0_to_16_are_named_by_the_public_check(tmp_path):
+    code, out = run_check(tmp_path, "pixels_0_16", "--question", "load_digits32", assignment="03_lenet")
+    assert code == 1 and "Divide by 16" in out and "All tests passed!" not in out.splitlines()[-1]
 
 
 def test_a_flipped_kernel_is_named_by_the_public_conv2d_check(tmp_path):

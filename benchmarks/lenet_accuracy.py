@@ -33,7 +33,7 @@ def main() -> None:
     import keras
     import numpy as np
     import reference
-    from digits_split import make_split
+    from convlab.digits import make_split
     from training import BATCH_SIZE, EPOCHS
 
     rows = []

@@ -83,3 +83,18 @@ def test_deep_nesting_is_refused():
         value = (value,)
     with pytest.raises(wire.WireError, match="nested"):
         wire.encode(value)
+
+
+def test_tensors_cross_as_plain_arrays():
+    class Tensor:  # what TensorFlow, Keras and JAX tensors look like to numpy
+        def __array__(self, dtype=None, copy=None):
+            return np.arange(3, dtype=np.float32)
+
+    class Liar:
+        def __array__(self, dtype=None, copy=None):
+            raise RuntimeError("no")
+
+    back = wire.decode(wire.encode(Tensor()))
+    assert type(back) is np.ndarray and back.dtype == np.float32 and back.tolist() == [0, 1, 2]
+    with pytest.raises(wire.WireError, match="not a number, string or numpy array"):
+        wire.encode(Liar())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from digits_split import Split, digits_file, make_split
+from convlab.digits import Split, digits_file, make_split
 from training import Training, train
 
 

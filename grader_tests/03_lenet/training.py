@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from convlab.student import StudentError
-from digits_split import Split
+from convlab.digits import Split
 from lenet_oracle import course_model
 
 EPOCHS = 15

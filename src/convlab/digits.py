@@ -1,6 +1,7 @@
-"""The grader's data: scikit-learn's digits at 32x32, split with the run's seed.
+"""scikit-learn's digits as the grader uses them: 32x32, split with the run's seed.
 
-Two things keep the scoring honest. The worker sees only the training rows:
+Checks that train a student's network in the worker (03_lenet, 04_transposed_conv)
+send it the training rows and score on the others. Two things keep that honest. The worker sees only the training rows:
 the conftest shows it a digits file holding those rows in place of
 scikit-learn's own, so a submission that loads the digits by itself cannot
 reach the images it is scored on. And the labels sent for training are the

@@ -335,6 +335,46 @@ WRONG_03 = {
 }
 
 
+# ---- 04_transposed_conv
+CONV_MATRIX = {"test_1d_asymmetric_kernel", "test_1d_length_as_a_tuple", "test_2d_non_square_kernel",
+               "test_2d_kernel_as_tall_as_the_image", "test_multiplying_by_c_correlates"}
+VALUE_TRANSPOSE = {"test_valid_stride_1", "test_valid_stride_2", "test_valid_stride_larger_than_kernel",
+                   "test_same_stride_2_odd_kernel", "test_same_stride_2_even_kernel", "test_same_stride_pair",
+                   "test_square_channels"}
+STEPS = {"test_reconstructs_better_than_the_mean_image", "test_reconstructs_well", "test_reconstructs_very_well"}
+
+WRONG_04 = {
+    "conv_matrix__flipped": wrong(CONV_MATRIX, "kernel flipped"),
+    "conv_matrix__transposed": wrong(CONV_MATRIX, ("it returns C.T", CONV_MATRIX - {"test_multiplying_by_c_correlates"}),
+                                     ("C needs one column per input value", {"test_multiplying_by_c_correlates"})),
+    "conv_transpose_via_matrix__not_transposed": wrong(
+        {"test_1d_values", "test_2d_values", "test_adjoint_identity"}, "raised ValueError"),
+    "conv2d_transpose_layer__kernel_layout_cin_cout": wrong(
+        VALUE_TRANSPOSE | {"test_inputs_unmodified"}, ("reads weights as (kh, kw, Cin, Cout)", {"test_square_channels"})),
+    "conv2d_transpose_layer__same_wrong_side": wrong(
+        {"test_same_stride_2_odd_kernel", "test_same_stride_pair", "test_square_channels"},
+        ("you cropped it at the top/left", {"test_same_stride_2_odd_kernel", "test_same_stride_pair"})),
+    "conv2d_transpose_layer__textbook_valid": wrong({"test_valid_stride_larger_than_kernel"},
+                                                    "that is the textbook (i - 1) * s + k rows"),
+    "conv2d_transpose_layer__no_bias": wrong(VALUE_TRANSPOSE, "the bias is missing"),
+    "Conv1DTranspose__course_keras2": wrong(
+        {"test_same_stride_2_doubles_the_steps", "test_valid_stride_3", "test_default_arguments"}, "raised TypeError"),
+    "build_upsampling_generator__valid_padding": wrong(
+        {"test_output_is_a_10x10_image", "test_computes_the_course_generator"},
+        ("'valid' would give 11x11", {"test_output_is_a_10x10_image"})),
+    "build_upsampling_generator__relu_dense": wrong({"test_computes_the_course_generator"},
+                                                    "does not compute what your model computes"),
+    "build_simulator__strides_on_rows": wrong({"test_computes_the_course_simulator"},
+                                              "check each layer's size, activation, strides and padding"),
+    "build_simulator__no_relu": wrong({"test_computes_the_course_simulator"}, "does not compute"),
+    "build_dcgan_generator__sigmoid_output": wrong({"test_tanh_output_in_minus_1_to_1"}, "should end with tanh"),
+    "build_dcgan_generator__fixed_start": wrong({"test_output_has_the_image_shape"}, "start the maps at image_size // 8"),
+    "train_autoencoder__upsampling_decoder": wrong({"test_the_decoder_uses_transposed_convolutions"},
+                                                   "Conv2DTranspose"),
+    "train_autoencoder__never_fits": wrong(STEPS, "of the error of predicting the mean training image"),
+}
+
+
 @dataclass(frozen=True)
 class Assignment:
     """What the proof needs to know about one assignment."""
@@ -364,6 +404,10 @@ ASSIGNMENTS = {a.name: a for a in [
                release_says={"course_models": "COURSE_MODELS has no"}),
     Assignment("03_lenet", ("load_digits32", "build_lenet", "train_lenet", "predict_classes"), WRONG_03,
                heavy=("train_lenet", "build_lenet")),
+    Assignment("04_transposed_conv", ("conv_matrix", "conv_transpose_via_matrix", "conv2d_transpose_layer",
+                                      "Conv1DTranspose", "build_upsampling_generator", "build_simulator",
+                                      "build_dcgan_generator", "train_autoencoder"), WRONG_04,
+               heavy=("train_autoencoder", "build_dcgan_generator")),
 ]}
 
 

@@ -1,0 +1,57 @@
+"""Hidden checks of build_dcgan_generator(latent_dim=100, image_shape=(32, 32, 1)).
+
+A DCGAN-style generator: a dense projection, then stride-2 transposed
+convolutions with batch normalisation between them, and a tanh output in
+[-1, 1] of exactly image_shape. Any sizes of the hidden maps are accepted; the
+checks read the model's layers and its outputs on drawn noise.
+"""
+
+import numpy as np
+import pytest
+
+import model_checks as M
+from convlab.diagnose import expect
+
+pytestmark = pytest.mark.grade_id("build_dcgan_generator")
+
+CASES = [{}, {"latent_dim": 64, "image_shape": (64, 64, 3)}]
+
+
+@pytest.fixture(scope="session")
+def generators(student, run_seed):
+    rng = np.random.default_rng([run_seed, 17])
+    return [M.build(student, "build_dcgan_generator", kwargs, rng, kwargs.get("latent_dim", 100)) for kwargs in CASES]
+
+
+def test_output_has_the_image_shape(generators):
+    for model, kwargs in zip(generators, CASES, strict=True):
+        shape = tuple(kwargs.get("image_shape", (32, 32, 1)))
+        M.expect_output_shape(model, shape, M.call_text("build_dcgan_generator", kwargs),
+                              ": start the maps at image_size // 8 and double them three times")
+
+
+def test_upsamples_with_stride_2_transposed_convolutions(generators):
+    for model, kwargs in zip(generators, CASES, strict=True):
+        strided = [layer for layer in model["layers"] if layer["class"] == "Conv2DTranspose"
+                   and layer["config"].get("strides") == (2, 2)]
+        expect(len(strided) >= 2, f"{M.call_text('build_dcgan_generator', kwargs)} has {len(strided)} "
+                                  "Conv2DTranspose layers with strides 2; a DCGAN generator grows the image with them")
+        first = next(layer["class"] for layer in model["layers"] if layer["class"] != "InputLayer")
+        expect(first == "Dense", f"the first layer is {first}; a DCGAN generator starts with a Dense projection "
+                                 "of the noise vector")
+
+
+def test_batch_normalisation_between_the_stages(generators):
+    model = generators[0]
+    norms = sum(layer["class"] == "BatchNormalization" for layer in model["layers"])
+    expect(norms >= 2, f"the generator has {norms} BatchNormalization layers; DCGAN normalises after the "
+                       "projection and after each hidden transposed convolution")
+
+
+def test_tanh_output_in_minus_1_to_1(generators):
+    for model, kwargs in zip(generators, CASES, strict=True):
+        last = [layer for layer in model["layers"] if layer["activation"] not in (None, "linear")]
+        outputs = model["probe"][1]
+        expect(last and last[-1]["activation"] == "tanh" and np.all(np.abs(outputs) <= 1),
+               f"{M.call_text('build_dcgan_generator', kwargs)} should end with tanh, so the images are in "
+               "[-1, 1] like the real images scaled for a GAN")

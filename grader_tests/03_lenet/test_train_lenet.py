@@ -5,7 +5,7 @@ used) with their train_lenet on the grader's training digits, whose labels
 are renamed by a secret permutation; the grader scores the model's
 predictions on held-out digits the worker never saw (conftest, training).
 Accuracy earns partial credit in steps: the thresholds sit well below what the
-reference reaches on every seed (benchmarks/lenet_accuracy.py: 0.953 to 0.993
+reference reaches on every seed (benchmarks/training_spread.py 03_lenet: 0.953 to 0.993
 over seeds 0-19, median 0.977).
 """
 

@@ -125,11 +125,11 @@ KEEPING = [
 def test_objects_that_are_not_data_stay_in_the_worker_behind_a_handle(run_student):
     student = run_student(KEEPING)
     counter = student.keep("make_counter", 5)
-    assert counter.what == "what make_counter returned" and "Counter" in counter.kind
+    assert counter.what == "the result of make_counter" and "Counter" in counter.kind
     assert student.call("total", counter, 2) == 7  # a handle passed back as an argument
     assert student.method(counter, "add", 3) == 10  # a method of the kept object
     assert student.attribute(counter, "log") == {"steps": [2, 3]}
-    with pytest.raises(StudentError, match="make_counter returned.add raised TypeError"):
+    with pytest.raises(StudentError, match=r"add\(\) on the result of make_counter raised TypeError"):
         student.method(counter, "add", "three")
     with pytest.raises(StudentError, match="has no attribute 'missing'"):
         student.attribute(counter, "missing")
@@ -140,7 +140,7 @@ def test_a_handle_does_not_outlive_its_worker(run_student):
     counter = student.keep("make_counter")
     with pytest.raises(StudentError, match="died while running crash"):
         student.call("crash")
-    with pytest.raises(StudentError, match="what make_counter returned was lost when your notebook's Python "
+    with pytest.raises(StudentError, match="the result of make_counter was lost when your notebook's Python "
                                            "process was restarted"):
         student.call("total", counter, 1)
     assert student.call("total", student.keep("make_counter", 1), 1) == 2  # a new one works

@@ -284,18 +284,18 @@ class Student:
         reply = self._call(name, args, kwargs, keep=True)
         if reply.get("error"):
             raise StudentError(_describe_error(name, reply["error"]))
-        return wire.Handle(str(reply["handle"]), self._generation, f"what {name} returned", str(reply.get("what", ""))[:200])
+        return wire.Handle(str(reply["handle"]), self._generation, f"the result of {name}", str(reply.get("what", ""))[:200])
 
     def method(self, handle: wire.Handle, method: str, *args, **kwargs):
         """``kept.method(*args, **kwargs)`` in the worker, e.g. the student's ``model.predict(x)``."""
         self._ensure_worker()
-        label = f"{handle.what}.{method}"
+        label = f"{method}() on {handle.what}"
         return self._plain(label, self._op(label, "method", args, kwargs, handle=self._key(handle), method=method))
 
     def attribute(self, handle: wire.Handle, name: str):
         """An attribute of a kept object as plain data, e.g. a History's ``history`` dict."""
         self._ensure_worker()
-        label = f"{handle.what}.{name}"
+        label = f"{name} of {handle.what}"
         return self._plain(label, self._op(label, "attribute", handle=self._key(handle), name=name))
 
     def describe_model(self, handle: wire.Handle) -> dict:

@@ -39,7 +39,7 @@ class Handle:
 
     key: str
     worker: int = 0
-    what: str = ""   # for messages: "what build_lenet returned"
+    what: str = ""   # for messages: "the result of build_lenet"
     kind: str = ""   # its type, as the worker reported it: "a keras...Sequential"
 
 

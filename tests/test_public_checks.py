@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 
 
 NOTEBOOKS = {"01_convolution": "convolution.ipynb", "02_output_shapes": "output_shapes.ipynb",
-             "03_lenet": "lenet.ipynb"}
+             "03_lenet": "lenet.ipynb", "04_transposed_conv": "transposed_conv.ipynb"}
 
 
 def run_check(tmp_path, student, *extra, assignment="01_convolution"):

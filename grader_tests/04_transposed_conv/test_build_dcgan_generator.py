@@ -2,8 +2,12 @@
 
 A DCGAN-style generator: a dense projection, then stride-2 transposed
 convolutions with batch normalisation between them, and a tanh output in
-[-1, 1] of exactly image_shape. Any sizes of the hidden maps are accepted; the
-checks read the model's layers and its outputs on drawn noise.
+[-1, 1] of exactly image_shape; the notebook's table fixes the sizes (maps of
+128 channels at image_size // 8, then 64, 32 and the image's channels, 4x4
+kernels, no bias before a normalisation) and asks for a ValueError when the
+size is not a multiple of 8. The checks read the model's layers and its
+outputs on drawn noise; any way of writing it (Sequential, functional,
+LeakyReLU or ReLU, separate Activation layers) passes.
 """
 
 import numpy as np
@@ -55,3 +59,30 @@ def test_tanh_output_in_minus_1_to_1(generators):
         expect(last and last[-1]["activation"] == "tanh" and np.all(np.abs(outputs) <= 1),
                f"{M.call_text('build_dcgan_generator', kwargs)} should end with tanh, so the images are in "
                "[-1, 1] like the real images scaled for a GAN")
+
+
+def _table_params(latent_dim, image_shape) -> int:
+    """The parameter count of the notebook's table (BatchNormalization counts 4 per channel)."""
+    (height, width, channels), start = image_shape, image_shape[0] // 8 * (image_shape[1] // 8) * 128
+    return (latent_dim * start + 4 * start + 4 * 4 * 64 * 128 + 4 * 64 + 4 * 4 * 32 * 64 + 4 * 32
+            + 4 * 4 * channels * 32 + channels)
+
+
+def test_follows_the_notebook_table(generators):
+    for model, kwargs in zip(generators, CASES, strict=True):
+        image_shape = tuple(kwargs.get("image_shape", (32, 32, 1)))
+        filters = [layer["config"].get("filters") for layer in model["layers"] if layer["class"] == "Conv2DTranspose"]
+        what = M.call_text("build_dcgan_generator", kwargs)
+        expect(filters == [64, 32, image_shape[-1]],
+               f"{what}: the Conv2DTranspose layers have {filters} filters; the notebook's table has "
+               f"[64, 32, {image_shape[-1]}]")
+        expected = _table_params(kwargs.get("latent_dim", 100), image_shape)
+        expect(model["params"] == expected,
+               f"{what} has {model['params']:,} parameters; the notebook's table gives {expected:,} "
+               "(4x4 kernels, use_bias=False before each BatchNormalization)")
+
+
+def test_refuses_a_size_that_is_not_a_multiple_of_8(student):
+    raised = student.raises("build_dcgan_generator", 100, (30, 30, 1))
+    expect(raised == "ValueError", "build_dcgan_generator(100, (30, 30, 1)) should raise ValueError (three "
+                                   f"stride-2 layers multiply the size by 8); it {'raised ' + raised if raised else 'returned'}")

@@ -88,6 +88,8 @@ def build_simulator(k=6, f=20):
 
 def build_dcgan_generator(latent_dim=100, image_shape=(32, 32, 1)):
     """Dense projection to size/8, then three stride-2 transposed convolutions, tanh output."""
+    if image_shape[0] % 8 or image_shape[1] % 8:
+        raise ValueError(f"the image size must be a multiple of 8, not {image_shape[:2]}")
     size, channels = image_shape[0] // 8, image_shape[-1]
     inputs = keras.Input((latent_dim,))
     x = layers.Dense(size * size * 128, use_bias=False)(inputs)

@@ -89,15 +89,19 @@ def build_simulator__one_reshape(k=6, f=20):
 
 
 def build_dcgan_generator__sequential_relu(latent_dim=100, image_shape=(32, 32, 1)):
-    """Sequential, ReLU, kernel size 5, a separate tanh Activation layer."""
-    start = image_shape[0] // 8
-    model = keras.Sequential([keras.Input((latent_dim,)), layers.Dense(start * start * 256, use_bias=False),
-                              layers.BatchNormalization(), layers.ReLU(), layers.Reshape((start, start, 256))])
-    for filters in (128, 64):
-        model.add(layers.Conv2DTranspose(filters, 5, strides=2, padding="same", use_bias=False))
+    """Sequential, ReLU, a separate tanh Activation layer, an assert for the size."""
+    height, width, channels = image_shape
+    if height % 8 != 0 or width % 8 != 0:
+        raise ValueError("height and width must be multiples of 8")
+    model = keras.Sequential([keras.Input((latent_dim,)),
+                              layers.Dense(height // 8 * (width // 8) * 128, use_bias=False),
+                              layers.BatchNormalization(), layers.ReLU(),
+                              layers.Reshape((height // 8, width // 8, 128))])
+    for filters in (64, 32):
+        model.add(layers.Conv2DTranspose(filters, (4, 4), strides=(2, 2), padding="same", use_bias=False))
         model.add(layers.BatchNormalization())
         model.add(layers.ReLU())
-    model.add(layers.Conv2DTranspose(image_shape[-1], 5, strides=2, padding="same"))
+    model.add(layers.Conv2DTranspose(channels, (4, 4), strides=(2, 2), padding="same"))
     model.add(layers.Activation("tanh"))
     assert model.output_shape[1:] == tuple(image_shape)
     return model

@@ -115,6 +115,8 @@ def build_simulator__no_relu(k=6, f=20):
 # ---- build_dcgan_generator ---------------------------------------------------------------
 def build_dcgan_generator__sigmoid_output(latent_dim=100, image_shape=(32, 32, 1)):
     """A sigmoid output: images in [0, 1], not the [-1, 1] of a DCGAN."""
+    if image_shape[0] % 8 or image_shape[1] % 8:
+        raise ValueError("the image size must be a multiple of 8")
     start, channels = image_shape[0] // 8, image_shape[-1]
     inputs = keras.Input((latent_dim,))
     x = layers.Reshape((start, start, 128))(layers.LeakyReLU(0.2)(layers.BatchNormalization()(

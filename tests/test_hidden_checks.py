@@ -702,7 +702,7 @@ def test_cells_are_self_contained():
             for func in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
                 local = {a.arg for a in ast.walk(func) if isinstance(a, ast.arg)}
                 local |= {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-                local |= {n.name for n in ast.walk(func) if isinstance(n, (ast.FunctionDef, ast.ExceptHandler))
+                local |= {n.name for n in ast.walk(func) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.ExceptHandler))
                           and n.name}
                 local |= {a.asname or a.name.split(".")[0] for n in ast.walk(func)
                           if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}

@@ -85,7 +85,7 @@ def report(course, assignment, student, grade_id) -> str:
     return cell.outputs[0]["text"]
 
 
-@pytest.mark.parametrize("assignment, student", CASES, ids="/".join)
+@pytest.mark.parametrize("assignment, student", CASES, ids=[f"{a}/{s}" for a, s in CASES])
 def test_correct_submissions_score_full_marks_on_cpu(grades, assignment, student):
     result = grades(assignment)[student]
     assert result.scores == ASSIGNMENTS[assignment].points, result.failed_checks
@@ -98,7 +98,7 @@ def test_the_untouched_release_scores_zero(grades, course, assignment):
     assert "not implemented yet" in report(course, assignment, "untouched", list(points)[-1])
 
 
-@pytest.mark.parametrize("assignment, student", MISTAKES, ids="/".join)
+@pytest.mark.parametrize("assignment, student", MISTAKES, ids=[f"{a}/{s}" for a, s in MISTAKES])
 def test_each_mistake_costs_exactly_its_grade_cells(grades, course, assignment, student):
     expected = ASSIGNMENTS[assignment]
     lost, diagnosis = expected.mistakes[student]

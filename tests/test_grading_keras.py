@@ -124,8 +124,9 @@ def test_the_demo_cells_are_not_run_when_grading(course, grades, assignment):
 def test_the_held_out_digits_cannot_be_reached_from_the_sandbox(tmp_path):
     """What `load_digits()` gives inside the sandbox during grading: the training rows, nothing else."""
     split, digits_file = make_split(1234), digits.digits_file()
-    overlay = split.write_training_file(tmp_path / "digits.csv.gz")
-    with gzip.open(overlay, "rt") as handle:
+    overlays = split.sandbox_overlay(tmp_path)
+    assert list(overlays) == [str(digits_file)]
+    with gzip.open(overlays[str(digits_file)], "rt") as handle:
         assert np.loadtxt(handle, delimiter=",").shape == (len(split.train), 65)
     (tmp_path / "work").mkdir()
     student = Student("probe", tmp_path / "work", [
@@ -137,7 +138,7 @@ def test_the_held_out_digits_cannot_be_reached_from_the_sandbox(tmp_path):
         "    return sorted(os.path.join(folder, name) for folder, subfolders, files in os.walk('/')\n"
         "                  if not folder.startswith(('/proc', '/sys', '/dev'))\n"
         "                  for name in files if name.startswith('digits.csv'))\n"],
-        sandbox_kind=sandbox.choose("bwrap"), overlays={str(digits_file): overlay})
+        sandbox_kind=sandbox.choose("bwrap"), overlays=overlays)
     try:
         student.start()
         seen = student.call("seen")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from convlab.digits import Split, digits_file, make_split
+from convlab.digits import Split, make_split
 from training import Training, train
 
 
@@ -17,8 +17,7 @@ def split(run_seed) -> Split:
 @pytest.fixture(scope="session")
 def sandbox_overlays(split, tmp_path_factory) -> dict:
     """In the sandbox, scikit-learn's digits file holds only the training rows."""
-    path = split.write_training_file(tmp_path_factory.mktemp("digits") / "digits.csv.gz")
-    return {str(digits_file()): path}
+    return split.sandbox_overlay(tmp_path_factory.mktemp("digits"))
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from convlab.digits import Split, digits_file, make_split
+from convlab.digits import Split, make_split
 
 
 @pytest.fixture(scope="session")
@@ -16,4 +16,4 @@ def split(run_seed) -> Split:
 @pytest.fixture(scope="session")
 def sandbox_overlays(split, tmp_path_factory) -> dict:
     """In the sandbox, scikit-learn's digits file holds only the training rows."""
-    return {str(digits_file()): split.write_training_file(tmp_path_factory.mktemp("digits") / "digits.csv.gz")}
+    return split.sandbox_overlay(tmp_path_factory.mktemp("digits"))

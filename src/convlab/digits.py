@@ -54,11 +54,14 @@ class Split:
     def y(self, part: np.ndarray) -> np.ndarray:
         return self.rename[self.labels[part]]
 
-    def write_training_file(self, path: Path) -> Path:
-        """The training rows in scikit-learn's format: what ``load_digits()`` returns in the sandbox."""
+    def sandbox_overlay(self, folder: Path) -> dict[str, Path]:
+        """The training rows written in scikit-learn's format into ``folder``, as the overlay that
+        shows them in place of its digits file (``sandbox_overlays``): what ``load_digits()``
+        returns in the sandbox."""
+        path = folder / "digits.csv.gz"
         with gzip.open(path, "wt") as handle:
             np.savetxt(handle, self.rows[self.train], fmt="%d", delimiter=",")
-        return path
+        return {str(digits_file()): path}
 
 
 def make_split(seed: int) -> Split:

@@ -5,8 +5,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 
 from convlab import sandbox
+from convlab.student import StudentError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,13 +75,14 @@ import os
 def probe():
     pids = [p for p in os.listdir('/proc') if p.isdigit()]
     status = open('/proc/self/status').read()
-    cap = [l.split()[1] for l in status.splitlines() if l.startswith('CapEff')][0]
-    return [os.getuid(), len(pids), cap]
+    caps = [int(l.split()[1], 16) for l in status.splitlines() if l.startswith(('CapEff', 'CapPrm', 'CapBnd'))]
+    return [os.getuid(), len(pids), caps]
 """
     uid, visible_pids, capabilities = probe(run_student, code)
-    assert uid == 65534
+    # A root grader's workers run as a uid of their own; any other grader's as nobody in a user namespace.
+    assert uid == (sandbox.private_uid() or sandbox.SANDBOX_UID)
     assert visible_pids < 10  # its own namespace: bwrap's init and the worker
-    assert int(capabilities, 16) == 0
+    assert capabilities == [0, 0, 0]
 
 
 def test_grader_environment_variables_do_not_leak(run_student, monkeypatch):
@@ -101,3 +104,19 @@ def probe():
     student.close()
     time.sleep(0.5)
     assert subprocess.run(["pgrep", "-f", "sleep 313.25"], capture_output=True).stdout == b""
+
+
+def test_a_fork_bomb_stops_at_the_process_limit_and_leaves_nothing(run_student):
+    student = run_student(["import os\nwhile True:\n    os.fork()", "def alive():\n    return 'alive'"],
+                          cell_timeout=5)
+    assert student.cell_runs[0].lost.startswith("timed out after 5 s")
+    assert student.call("alive") == "alive"  # the cells after it ran, in a fresh worker
+    student.close()
+    if sandbox.private_uid() is not None:
+        assert sandbox.tasks_of(sandbox.private_uid()) == 0
+
+
+def test_a_segfault_is_named(run_student):
+    student = run_student(["import ctypes\ndef crash():\n    ctypes.string_at(0)"])
+    with pytest.raises(StudentError, match=r"died while running crash: SIGSEGV \(a segmentation fault"):
+        student.call("crash")

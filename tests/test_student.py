@@ -52,6 +52,25 @@ def test_in_place_changes_to_inputs_are_reported(student):
     assert student.mutated == []
 
 
+def test_in_place_changes_are_seen_by_the_grader_even_with_numpy_rigged(run_student):
+    student = run_student(["import numpy as np\nnp.array_equal = lambda *a, **k: True\n"
+                           "def inplace(x, scale=None):\n    x[0] = 99\n    scale[:] = 0\n    return 1"])
+    assert student.call("inplace", np.zeros(3), scale=np.ones(2)) == 1
+    assert student.mutated == [0, "scale"]
+
+
+def test_builtins_a_cell_replaces_are_put_back_for_the_worker(run_student):
+    student = run_student(["import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.len = lambda x: 0\n"
+                           "def shape(x):\n    return x.shape"])
+    assert student.call("shape", np.zeros((2, 3))) == (2, 3)
+
+
+def test_a_process_forked_by_the_students_code_never_answers(run_student):
+    student = run_student(["import os\nchildren = [os.fork() for _ in range(3)]\n", "def ok():\n    return 'ok'"])
+    assert student.cell_runs[0].error is None and student.cell_runs[1].lost is None
+    assert [student.call("ok") for _ in range(3)] == ["ok"] * 3
+
+
 def test_functions_cross_as_descriptions(student):
     values = student.call("apply", Function("box", {"lo": -1.0, "hi": 1.0}), np.linspace(-2, 2, 5))
     np.testing.assert_array_equal(values, [0, 1, 1, 0, 0])

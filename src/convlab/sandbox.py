@@ -6,6 +6,14 @@ submission. It has no network, no view of other processes, no capabilities and
 runs as uid 65534; ``grader_tests/``, the gradebook and the other students'
 folders are simply not mounted. Resource limits apply in every mode.
 
+A grader running as root starts bubblewrap without a user namespace and has
+the worker drop to a uid of its own, :func:`private_uid`, that no account
+uses: the process limit then counts that worker's processes alone (the kernel
+never limits root's), so a fork bomb stops at :attr:`Limits.tasks` without
+touching anyone else, and whatever the worker left behind is found by its uid
+and killed. A grader that is not root runs bubblewrap in a user namespace as
+itself; the process limit then also counts the grader's own processes.
+
 In a container (``docker``) the Python environment is the image's, built by
 ``docker/``; the rest holds as with bubblewrap.
 """
@@ -15,9 +23,11 @@ from __future__ import annotations
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,10 +45,13 @@ GPU_IMAGE = "convlab-grader:gpu"
 IMAGE_SITE_PACKAGES = "/opt/venv/lib/python3.11/site-packages"
 #: The uid (and gid) student code runs as: nobody.
 SANDBOX_UID = 65534
+#: Private uids (root graders): this plus the grading process's pid, above every account's uid.
+PRIVATE_UID_BASE = 2**30
 
 NOT_ISOLATED_WARNING = (
     "WARNING: bubblewrap (bwrap) is not available: student code runs in a plain subprocess "
-    "with resource limits only. It is NOT isolated from this machine; use --sandbox bwrap "
+    "with resource limits only. It is NOT isolated from this machine (and, run as root, not "
+    "even its number of processes is limited); use --sandbox bwrap "
     "(apt-get install bubblewrap) or docker for real grading."
 )
 
@@ -51,15 +64,94 @@ class Limits:
     file_bytes: int = 256 * 2**20
     open_files: int = 512
     cpu_seconds: int = 900
-    tasks: int = 1024  # docker --pids-limit: threads count too, and TensorFlow starts one pool per core
+    tasks: int = 1024  # processes and threads: TensorFlow starts one thread pool per core
 
-    def apply(self) -> None:
-        """Run in the child between fork and exec (``preexec_fn``)."""
+    def apply(self, processes: int | None = None) -> None:
+        """Run in the child between fork and exec (``preexec_fn``); ``processes`` is the
+        RLIMIT_NPROC that :func:`process_limit` gives, None for none. The worker dies with
+        the grading process that started it."""
+        die_with_parent()
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_AS, (self.memory_bytes, self.memory_bytes))
         resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_bytes, self.file_bytes))
         resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
         resource.setrlimit(resource.RLIMIT_CPU, (self.cpu_seconds, self.cpu_seconds))
+        if processes is not None:
+            resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+
+
+def die_with_parent() -> None:
+    """Have the kernel kill this child when its parent dies (``preexec_fn``; Linux only).
+
+    A grading run killed with SIGKILL cannot stop its shards; without this they would go
+    on grading, and writing, beside the run that resumes it.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def private_uid() -> int | None:
+    """The uid this grading process's bwrap workers run as when it is root, else None.
+
+    One per grading process (pids are unique while the process lives) and one worker
+    per grading process at a time: the worker's process count is its own.
+    """
+    return PRIVATE_UID_BASE + os.getpid() if os.geteuid() == 0 else None
+
+
+def tasks_of(uid: int) -> int:
+    """Processes and threads that ``uid`` runs now (what RLIMIT_NPROC counts)."""
+    count = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if int(fields.get("Uid", "-1").split()[0]) == uid:
+            count += int(fields.get("Threads", "1"))
+    return count
+
+
+def process_limit(kind: str, limits: Limits) -> int | None:
+    """RLIMIT_NPROC for a worker of ``kind``: ``limits.tasks`` of its own.
+
+    The kernel counts every process of the worker's real uid: a private uid has none
+    but the worker's; the uid of a grader that is not root also runs the grader, so
+    the worker gets its budget on top of what runs now. Root itself is never limited
+    (``none`` as root), and a container has docker's ``--pids-limit`` instead.
+    """
+    if kind.startswith("docker"):
+        return None
+    if os.geteuid() == 0:
+        return limits.tasks if kind == "bwrap" else None
+    return tasks_of(os.getuid()) + limits.tasks
+
+
+def kill_private_processes(uid: int | None, wait: float = 5.0) -> None:
+    """Kill every process of a private uid and wait until they are gone.
+
+    A fresh worker on the same uid must not find its process budget used by the
+    dying ones, and nothing a student started may outlive grading.
+    """
+    if uid is None:
+        return
+    pid = os.fork()
+    if pid == 0:  # the child takes the uid: kill(-1) then reaches exactly that uid's processes
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    deadline = time.monotonic() + wait
+    while tasks_of(uid) and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def bwrap_available() -> bool:
@@ -84,6 +176,8 @@ def choose(requested: str | None, image: str | None = None, gpus: bool = False) 
         raise RuntimeError("--sandbox bwrap asked for, but bwrap is not installed (apt-get install bubblewrap)")
     if requested not in ("bwrap", "none"):
         raise ValueError(f"unknown sandbox {requested!r}: choose bwrap, docker or none")
+    if requested == "bwrap" and os.geteuid() == 0 and shutil.which("setpriv") is None:
+        raise RuntimeError("grading as root with bwrap needs util-linux's setpriv, which is not on PATH")
     return requested
 
 
@@ -134,6 +228,13 @@ def _readonly_roots() -> list[str]:
     return sorted(r for r in roots if not r.startswith("/usr/"))
 
 
+def _traversable_parents(paths: list[str]) -> list[str]:
+    """Folders above the mount points, made by bwrap, that the worker's uid may pass through
+    (bwrap makes them 0700, which only a user namespace's sole uid could enter)."""
+    parents = {str(parent) for path in paths for parent in Path(path).parents if str(parent) != "/"}
+    return [arg for parent in sorted(parents) for arg in ("--perms", "0755", "--dir", parent)]
+
+
 def _system_binds() -> list[str]:
     args = ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib64", "lib32"):
@@ -176,11 +277,25 @@ def worker_command(kind: str, workdir: Path, overlays: dict[str, Path] | None = 
         # The docker client needs its own environment (DOCKER_HOST, ~/.docker); none of it
         # reaches the container, which gets only the -e values.
         return _docker_command(kind, workdir, overlays or {}, limits), dict(os.environ), None
-    args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--uid", "65534", "--gid", "65534", "--hostname", "sandbox",
-            "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
+    uid = private_uid()
+    if uid is None:  # not root: a user namespace maps the grader's uid to nobody inside
+        args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
+    else:  # root: no user namespace; the worker drops to its private uid before Python starts
+        args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+                "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+        # Kept only until setpriv execs Python without any: to switch uid, drop the bounding
+        # set, and enter the private copy (the private uid's, mode 0700) as --chdir does.
+        caps = ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_DAC_OVERRIDE")
+        args += [arg for cap in caps for arg in ("--cap-add", cap)]
+        python = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
+                  "--bounding-set=-all", "--no-new-privs", "--", *python]
+        _hand_over(workdir, uid)
+    args += ["--hostname", "sandbox", "--perms", "1777", "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
     args += _system_binds()
-    for root in _readonly_roots():
+    roots = _readonly_roots()
+    args += _traversable_parents([*roots, SANDBOX_WORKDIR])
+    for root in roots:
         args += ["--ro-bind", root, root]
     args += _gpu_binds()
     for inside, host in sorted((overlays or {}).items()):
@@ -230,11 +345,16 @@ def _container_user(workdir: Path) -> str:
     """
     if os.geteuid() != 0:
         return f"{os.getuid()}:{os.getgid()}"
-    os.chown(workdir, SANDBOX_UID, SANDBOX_UID)
+    _hand_over(workdir, SANDBOX_UID)
+    return f"{SANDBOX_UID}:{SANDBOX_UID}"
+
+
+def _hand_over(workdir: Path, uid: int) -> None:
+    """Make the private copy the worker's own (root only): its one writable place."""
+    os.chown(workdir, uid, uid)
     for folder, subfolders, files in os.walk(workdir):
         for name in subfolders + files:  # a student's link is chowned itself, never its target
-            os.chown(os.path.join(folder, name), SANDBOX_UID, SANDBOX_UID, follow_symlinks=False)
-    return f"{SANDBOX_UID}:{SANDBOX_UID}"
+            os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
 
 
 def _volume(host: Path, inside: str, mode: str) -> str:

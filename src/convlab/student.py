@@ -10,6 +10,7 @@ own points.
 
 from __future__ import annotations
 
+import functools
 import os
 import select
 import signal
@@ -18,6 +19,8 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from convlab import sandbox, wire
 
@@ -48,11 +51,13 @@ class CellRun:
 
 
 def _signal_name(returncode: int) -> str:
-    if returncode is not None and returncode < 0:
+    """How a worker ended; a sandbox's init (bwrap, docker) reports a death by signal N as exit code 128 + N."""
+    if returncode is not None and (returncode < 0 or 128 < returncode <= 128 + 64):
+        number = -returncode if returncode < 0 else returncode - 128
         try:
-            name = signal.Signals(-returncode).name
+            name = signal.Signals(number).name
         except ValueError:
-            name = f"signal {-returncode}"
+            name = f"signal {number}"
         hints = {"SIGSEGV": " (a segmentation fault: memory read out of bounds, e.g. by as_strided)",
                  "SIGKILL": " (killed: too much memory or time)", "SIGABRT": " (aborted)"}
         return f"{name}{hints.get(name, '')}"
@@ -65,9 +70,11 @@ class Worker:
     def __init__(self, sandbox_kind: str, workdir: Path, limits: sandbox.Limits,
                  overlays: dict[str, Path] | None = None):
         argv, env, cwd = sandbox.worker_command(sandbox_kind, workdir, overlays, limits)
+        self.uid = sandbox.private_uid() if sandbox_kind == "bwrap" else None
         self.process = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=env, cwd=cwd, start_new_session=True, preexec_fn=limits.apply)
+            env=env, cwd=cwd, start_new_session=True,
+            preexec_fn=functools.partial(limits.apply, sandbox.process_limit(sandbox_kind, limits)))
         self._buffer = b""
         self._next_id = 1
         self.called: set[str] = set()  # functions this process has run (imports they do are paid)
@@ -126,7 +133,7 @@ class Worker:
 
     def kill(self) -> None:
         """Kill the worker and everything it started (its session; bwrap takes the namespace
-        down; a container is removed by name)."""
+        down, and a private uid's processes are killed by uid; a container is removed by name)."""
         if self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
@@ -137,6 +144,7 @@ class Worker:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+        sandbox.kill_private_processes(self.uid)
         for stream in (self.process.stdin, self.process.stdout):
             try:
                 stream.close()
@@ -258,10 +266,13 @@ class Student:
     def _op(self, label: str, op: str, args=(), kwargs=None, **fields) -> dict:
         """One request to the worker about ``label`` (a function, a model), with its time limit."""
         timeout = self._timeout(label)  # first: it starts a fresh worker if the last one was lost
+        kwargs = kwargs or {}
         message = {"op": op, **fields, "args": [self._encode(a) for a in args],
-                   "kwargs": {k: self._encode(v) for k, v in (kwargs or {}).items()}}
+                   "kwargs": {k: self._encode(v) for k, v in kwargs.items()}}
         self._worker.called.add(label)
-        return self._request(message, label, timeout)
+        reply = self._request(message, label, timeout)
+        self.mutated = [] if reply.get("error") else _changed({**dict(enumerate(args)), **kwargs}, reply.get("after"))
+        return reply
 
     def _call(self, name: str, args, kwargs, keep: bool = False) -> dict:
         return self._op(name, "call", args, kwargs, name=name, keep=keep)
@@ -315,7 +326,6 @@ class Student:
         error = reply.get("error")
         if error:
             raise StudentError(_describe_error(name, error))
-        self.mutated = list(reply.get("mutated", []))
         try:
             return wire.decode(reply.get("value"))
         except (wire.WireError, ValueError, TypeError) as exc:
@@ -349,6 +359,27 @@ class Student:
 
     def __repr__(self) -> str:
         return f"Student({self.id!r})"
+
+
+def _changed(sent: dict, after) -> list:
+    """The array arguments (positions, keyword names) that a call changed in place.
+
+    Judged here, from the arrays the worker sends back, never from the worker's word: an
+    argument that does not come back, or comes back different, was changed.
+    """
+    after = after if isinstance(after, dict) else {}
+    changed = []
+    for key, original in sent.items():
+        if type(original) is not np.ndarray:
+            continue
+        try:
+            back = wire.decode(after.get(str(key)))
+        except (wire.WireError, ValueError, TypeError):
+            back = None
+        if not (isinstance(back, np.ndarray) and back.shape == original.shape
+                and np.array_equal(back, original, equal_nan=original.dtype.kind in "fc")):
+            changed.append(key)
+    return changed
 
 
 def _describe_error(name: str, error: dict) -> str:

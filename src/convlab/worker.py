@@ -6,7 +6,10 @@ answers on the pipe it was given as stdout; everything the student's code
 prints goes elsewhere, so a stray ``print`` cannot break the protocol. Nothing
 here is trusted by the grader: a student who rewrites this process can only
 change the answers of their own functions, which the grader compares with
-values it computes itself.
+values it computes itself. What the process can keep working, it keeps: the
+builtins a cell replaced are put back when it ends (the worker's own code uses
+them), and a process the student's code forked that comes back to the request
+loop exits instead of answering, so only the worker itself ever replies.
 
 Requests::
 
@@ -21,10 +24,12 @@ Requests::
 
 from __future__ import annotations
 
+import builtins
 import os
 import sys
 import traceback
 import types
+from contextlib import contextmanager
 
 #: Output kept per cell; more is cut with a note (a cell printing 100 MB must not sink the grader).
 MAX_CELL_OUTPUT = 200_000
@@ -87,14 +92,27 @@ class Worker:
         from IPython.utils.capture import capture_output
 
         self._capture_output = capture_output
+        self._builtins = dict(vars(builtins))
         self.shell = InteractiveShell.instance()
         self.shell.colors = "NoColor"
         sys.modules["otter"] = _otter_stub()
         self.kept: dict[str, object] = {}  # objects the grader holds handles to
 
+    @contextmanager
+    def _student_code(self):
+        """Run the student's code, capturing what it prints; then put back any builtin it replaced."""
+        try:
+            with self._capture_output(display=True) as captured:
+                yield captured
+        finally:
+            current = vars(builtins)
+            for name, original in self._builtins.items():
+                if current.get(name) is not original:
+                    current[name] = original
+
     # -- cells -----------------------------------------------------------------
     def run_cell(self, source: str) -> dict:
-        with self._capture_output(display=True) as captured:
+        with self._student_code() as captured:
             result = self.shell.run_cell(source, store_history=True, silent=False)
         outputs = []
         budget = MAX_CELL_OUTPUT
@@ -123,7 +141,12 @@ class Worker:
         return value
 
     def _invoke(self, function, name: str, args: list, kwargs: dict, keep: bool) -> dict:
-        """Call ``function`` on decoded arguments; answer plain data, or a handle when ``keep``."""
+        """Call ``function`` on decoded arguments; answer plain data, or a handle when ``keep``.
+
+        The array arguments go back as they are after the call (``after``): the grader
+        compares them with what it sent, so a function that changes its caller's array
+        is seen even when the student's code has replaced numpy's comparisons.
+        """
         import numpy as np
 
         from convlab import wire
@@ -133,26 +156,22 @@ class Worker:
             kwargs = {k: self._resolve(wire.decode(v)) for k, v in kwargs.items()}
         except LookupError as exc:
             return {"error": {"type": "LostHandle", "message": str(exc), "where": ""}}
-        originals = {i: a.copy() for i, a in enumerate(args) if isinstance(a, np.ndarray)}
-        originals.update({k: v.copy() for k, v in kwargs.items() if isinstance(v, np.ndarray)})
         try:
-            with self._capture_output(display=True):
+            with self._student_code():
                 value = function(*args, **kwargs)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
             return {"error": _error(exc)}
-        current = {**dict(enumerate(args)), **kwargs}
-        mutated = [key for key, before in originals.items()
-                   if not (current[key].shape == before.shape
-                           and np.array_equal(current[key], before, equal_nan=True))]
+        after = {str(key): wire.encode(array) for key, array in {**dict(enumerate(args)), **kwargs}.items()
+                 if type(array) is np.ndarray}
         if keep:
             key = f"h{len(self.kept) + 1}"
             self.kept[key] = value
-            return {"handle": key, "what": wire.describe(value), "mutated": mutated}
+            return {"handle": key, "what": wire.describe(value), "after": after}
         try:
             encoded = wire.encode(value)
         except wire.WireError as exc:
             return {"error": {"type": "BadReturn", "message": f"{name} {exc}", "where": ""}}
-        return {"value": encoded, "mutated": mutated}
+        return {"value": encoded, "after": after}
 
     def call(self, name: str, args: list, kwargs: dict, keep: bool = False) -> dict:
         from convlab import wire
@@ -248,10 +267,13 @@ def main() -> None:
     from convlab import wire
 
     worker = Worker()
+    owner = os.getpid()
     replies.write(wire.dumps({"id": 0, "ready": True}))
     for line in requests:
         request = wire.loads(line)
         reply = worker.handle(request)
+        if os.getpid() != owner:  # a child the student's code forked: it must not answer too
+            os._exit(0)
         reply["id"] = request.get("id")
         replies.write(wire.dumps(reply))
 

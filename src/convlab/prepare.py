@@ -3,9 +3,11 @@
 Locked cells, grade cells and their metadata are put back from nbgrader's
 gradebook with nbgrader's own sanitising preprocessors (the same ones
 ``nbgrader autograde`` runs), so editing a check cell, its points or its
-grade id gains nothing, and a deleted grade cell comes back. The submission
-folder is copied to a private working folder: the only place the sandbox can
-write.
+grade id gains nothing, and a deleted grade cell comes back. One step of our
+own runs before nbgrader's ``OverwriteCells``, which trusts the submission's
+grade and solution flags and breaks on a cell whose grade id it does not know
+(:class:`RestoreGradeMetadata`). The submission folder is copied to a private
+working folder: the only place the sandbox can write.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat.corpus.words import generate_corpus_id as random_cell_id
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 from convlab.course import Course
 
@@ -40,10 +43,47 @@ class Prepared:
     workdir: Path | None = None
     code_cells: list[int] = field(default_factory=list)  # notebook indices of code cells, in order
     problem: str | None = None
+    notes: list[str] = field(default_factory=list)  # for the student, when grading went on regardless
 
     @property
     def sources(self) -> list[str]:
         return [self.notebook.cells[i].source for i in self.code_cells]
+
+
+class RestoreGradeMetadata(NbGraderPreprocessor):
+    """Give every cell the nbgrader metadata the gradebook has for its grade id, or none.
+
+    A student can copy a cell (nbgrader's ``DeduplicateIds`` then leaves the copy an
+    empty ``nbgrader`` entry), rename a grade id, or flag an answer cell as graded;
+    ``OverwriteCells`` checks source, lock and points but trusts those flags, and
+    raises on the rest. Here a cell whose grade id the gradebook does not know
+    becomes an ordinary cell (the real one is added back if it is missing), and a
+    known one gets the instructor's flags and points back.
+    """
+
+    def preprocess(self, nb, resources):
+        from nbgrader.api import Gradebook
+
+        with Gradebook(resources["nbgrader"]["db_url"]) as gradebook:
+            source = gradebook.find_notebook(resources["nbgrader"]["notebook"], resources["nbgrader"]["assignment"])
+            graded = {cell.name: float(cell.max_score) for cell in [*source.grade_cells, *source.task_cells]}
+            solutions = {cell.name for cell in source.solution_cells}
+            tasks = {cell.name for cell in source.task_cells}
+            known = {cell.name: cell.locked for cell in source.source_cells}
+        for cell in nb.cells:
+            if "nbgrader" not in cell.metadata:
+                continue
+            grade_id = cell.metadata.nbgrader.get("grade_id")
+            if grade_id not in known:
+                del cell.metadata["nbgrader"]
+                continue
+            metadata = {"grade_id": grade_id, "grade": grade_id in graded and grade_id not in tasks,
+                        "solution": grade_id in solutions, "task": grade_id in tasks,
+                        "locked": known[grade_id], "schema_version": 3}
+            if grade_id in graded:
+                metadata["points"] = graded[grade_id]
+            cell.metadata["nbgrader"] = metadata
+        return nb, resources
 
 
 def sanitize(course: Course, notebook: nbformat.NotebookNode, assignment: str,
@@ -55,7 +95,7 @@ def sanitize(course: Course, notebook: nbformat.NotebookNode, assignment: str,
     resources = {"nbgrader": {"db_url": course.gradebook_url, "assignment": assignment,
                               "notebook": notebook_name, "student": student}}
     steps = [ClearOutput(config=course.config), DeduplicateIds(config=course.config),
-             OverwriteKernelspec(config=course.config),
+             RestoreGradeMetadata(config=course.config), OverwriteKernelspec(config=course.config),
              OverwriteCells(config=course.config, add_missing_cells=True),
              CheckCellMetadata(config=course.config)]
     for step in steps:
@@ -119,6 +159,10 @@ def prepare(course: Course, assignment: str, notebook_name: str, student: str,
             hint = f" (found: {', '.join(found)}; rename yours to {path.name})" if found else ""
             raise SubmissionProblem(f"no {path.name} in the submission{hint}")
         notebook = sanitize(course, _read(path), assignment, notebook_name, student)
+        others = sorted(p.name for p in submission.glob("*.ipynb") if p.name != path.name)
+        if others:
+            prepared.notes.append(f"{', '.join(others)} {'was' if len(others) == 1 else 'were'} not graded: "
+                                  f"only {path.name} is")
         if _folder_size(submission) > MAX_FOLDER_BYTES:
             raise SubmissionProblem(f"the submission folder is over {MAX_FOLDER_BYTES >> 20} MB")
         if workdir.exists():

@@ -26,9 +26,32 @@ from convlab.prepare import Prepared
 
 
 class SaveCheckScores(SaveAutoGrades):
-    """nbgrader's SaveAutoGrades, with autograded cells scored by the hidden checks."""
+    """nbgrader's SaveAutoGrades, with autograded cells scored by the hidden checks, in one transaction.
+
+    nbgrader commits after every cell; here the cells' rows are only flushed and the
+    student's notebook is committed at the end, so a run killed half-way through a
+    student leaves that student's grades as they were, never half new.
+    """
 
     scores = Dict(help="points per grade id, from the hidden checks")
+
+    def preprocess(self, nb, resources):
+        from nbgrader.api import Gradebook
+        from nbgrader.preprocessors import NbGraderPreprocessor
+
+        info = resources["nbgrader"]
+        self.notebook_id, self.assignment_id = info["notebook"], info["assignment"]
+        self.student_id, self.db_url = info["student"], info["db_url"]
+        self.gradebook = Gradebook(self.db_url)
+        with self.gradebook:
+            session = self.gradebook.db
+            session.commit = session.flush  # what nbgrader's per-cell commits do, until the end
+            try:
+                nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)  # the cells, as nbgrader does
+            finally:
+                del session.commit
+            session.commit()
+        return nb, resources
 
     def _add_score(self, cell, resources):
         grade_id = cell.metadata["nbgrader"]["grade_id"]
@@ -37,7 +60,7 @@ class SaveCheckScores(SaveAutoGrades):
         grade = self.gradebook.find_grade(grade_id, self.notebook_id, self.assignment_id, self.student_id)
         grade.auto_score = self.scores[grade_id]
         grade.needs_manual_grade = grade.manual_score is not None
-        self.gradebook.db.commit()
+        self.gradebook.db.commit()  # a flush: see preprocess
 
 
 def check_report(grade_id: str, checks: list[dict], score: float, points: float) -> str:
@@ -84,6 +107,8 @@ def autograded_notebook(prepared: Prepared, results: dict | None, scores: dict[s
     if prepared.problem or results.get("start_error"):
         why = prepared.problem or f"your notebook could not be run: {results['start_error']}"
         notebook.cells.insert(0, nbformat.v4.new_markdown_cell(f"**convlab could not grade this submission:** {why}"))
+    for note in prepared.notes:
+        notebook.cells.insert(0, nbformat.v4.new_markdown_cell(f"**Note from convlab:** {note}."))
     return notebook
 
 
@@ -92,8 +117,11 @@ def write_autograded(course: Course, assignment: str, prepared: Prepared, notebo
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{prepared.notebook_name}.ipynb"
     tmp = path.with_suffix(".ipynb.tmp")
-    nbformat.write(notebook, tmp)
-    tmp.replace(path)
+    try:
+        nbformat.write(notebook, tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half notebook behind
     if timestamp:
         (folder / "timestamp.txt").write_text(timestamp)
     return path

@@ -68,12 +68,17 @@ def make_checks(name, oracle, mirror, mirrored, same_even_side):
         check(student, x, rng.normal(size=3), "valid", note=" with an integer x")
 
     def test_inputs_unmodified(student, rng):
+        """Leaving the inputs alone counts only in a call that also computes the right output."""
         x, f = _signal(rng), _filter(rng, [2, 3, 4])
-        student.call(name, x, f, mode="same")
+        got = student.call(name, x, f, mode="same")
         expect_unmodified(student.mutated, {0: "x", 1: "f"}, what=name)
+        expect_array(got, oracle(x, f, "same"), what=what(x, f, "same"), variants={mirrored: mirror(x, f, "same")})
 
     def test_filter_longer_than_signal_raises_value_error(student, rng):
+        """Refusing a filter longer than the signal counts only from a function that computes
+        the valid ones (a function that always raises must not earn it)."""
         x = _signal(rng, 2, 5)
+        check(student, x, rng.normal(size=len(x)), "valid", note=" (a filter as long as the signal)")
         f = rng.normal(size=len(x) + int(rng.integers(1, 4)))
         raised = student.raises(name, x, f)
         expect(raised == "ValueError",

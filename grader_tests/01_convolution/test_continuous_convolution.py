@@ -142,5 +142,7 @@ def test_t_unmodified(student, rng):
     f = Function("gaussian", {"mu": 0.0, "sigma": float(rng.uniform(0.5, 1.5))})
     g = Function("exp_decay", {"rate": float(rng.uniform(0.5, 2.0))})
     t = rng.uniform(-5, 5, size=int(rng.integers(5, 10)))
-    student.call("continuous_convolution", f, g, t)
+    got = student.call("continuous_convolution", f, g, t)
     expect_unmodified(student.mutated, {2: "t"}, what="continuous_convolution")
+    # Leaving t alone counts only in a call that also computes the right values.
+    _check(got, _riemann(f, g, t), what=_what(f, g, t))

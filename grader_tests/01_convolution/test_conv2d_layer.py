@@ -159,5 +159,7 @@ def test_activation_after_bias(student, rng):
 def test_inputs_unmodified(student, rng):
     x, w, _ = _draw(rng, 3, 3)
     b = rng.normal(size=w.shape[3])
-    student.call("conv2d_layer", x, w, b, padding="same")
+    got = student.call("conv2d_layer", x, w, b, padding="same")
     expect_unmodified(student.mutated, {0: "x", 1: "weights", 2: "bias"}, what="conv2d_layer")
+    # Leaving the inputs alone counts only in a call that also computes the right output.
+    expect_array(got, _keras_conv(x, w, b, padding="same"), what=_what(x, w, padding="same"), axes=AXES)

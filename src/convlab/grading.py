@@ -4,7 +4,10 @@ prepare (restore locked cells, private copy) → execute and check (pytest
 shards, each running the hidden checks against a sandboxed worker per
 student) → record (autograded notebook, gradebook) → feedback (nbgrader).
 Each student's result is recorded as soon as their checks finish, so a
-problem with one student never holds up or spoils another's grade.
+problem with one student never holds up or spoils another's grade. The run
+journal (:mod:`convlab.journal`) lets a killed run resume where it stopped;
+the shards and their workers die with the run, so nothing of a killed run goes
+on writing.
 """
 
 from __future__ import annotations
@@ -14,16 +17,18 @@ import dataclasses
 import fcntl
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from convlab import record, sandbox
 from convlab.checks import write_json_atomically
 from convlab.course import Course
+from convlab.journal import Journal, submission_digest
 from convlab.prepare import Prepared, prepare, skipped_grade_ids
 from convlab.scoring import score_grade_cells
 
@@ -112,7 +117,8 @@ def _launch_shards(course: Course, assignment: str, ready: list[Prepared], setti
         write_json_atomically(spec_path, class_spec(assignment, students, kind, scratch / "results", settings))
         logs.append(open(scratch / f"shard-{k}.log", "w"))
         processes.append(subprocess.Popen(checks_command(course.grader_tests(assignment), spec_path),
-                                          stdout=logs[-1], stderr=subprocess.STDOUT, cwd=course.root))
+                                          stdout=logs[-1], stderr=subprocess.STDOUT, cwd=course.root,
+                                          preexec_fn=sandbox.die_with_parent))
     return processes, logs
 
 
@@ -140,45 +146,87 @@ def grade(course: Course, assignment: str, submissions: Path, students: list[str
         return _grade(course, assignment, submissions, students, settings)
 
 
+class RecordingFailed(Exception):
+    """A student's results could not be written (a full disk, a read-only folder): the run stops."""
+
+
 def _grade(course: Course, assignment: str, submissions: Path, students: list[str] | None,
            settings: Settings) -> list[StudentGrade]:
     kind = sandbox.choose(settings.sandbox, settings.docker_image, settings.gpus)
-    if settings.seed is None:  # one seed for every shard: the whole class gets the same cases
-        settings = dataclasses.replace(settings, seed=int.from_bytes(os.urandom(4), "little"))
-    print(f"grading {assignment} with seed {settings.seed} (--seed {settings.seed} draws the same inputs again)",
-          file=sys.stderr)
-    if kind == "none":
-        print(sandbox.NOT_ISOLATED_WARNING, file=sys.stderr)
     notebook_name, points = _assignment_cells(course, assignment)
     scratch = course.scratch(assignment)
-    shutil.rmtree(scratch, ignore_errors=True)
-    (scratch / "results").mkdir(parents=True)
-
     folders = find_submissions(submissions, assignment, students)
+    journal = Journal(scratch)
+    # One seed for every shard: the whole class gets the same cases, and so does a resumed run.
+    seed, resumed = journal.open({"assignment": assignment, "submissions": str(submissions.resolve()),
+                                  "students": sorted(folders)}, settings.seed, int.from_bytes(os.urandom(4), "little"))
+    settings = dataclasses.replace(settings, seed=seed)
+    print(f"grading {assignment} with seed {seed} (--seed {seed} draws the same inputs again)", file=sys.stderr)
+    if kind == "none":
+        print(sandbox.NOT_ISOLATED_WARNING, file=sys.stderr)
+
+    digests = {sid: submission_digest(folder) for sid, folder in folders.items()}
+    grades = {sid: StudentGrade(**entry["grade"]) for sid, entry in journal.recorded().items()
+              if sid in folders and entry["digest"] == digests[sid]}
+    if resumed:
+        print(f"resuming the interrupted run: {len(grades)} of {len(folders)} students were already recorded",
+              file=sys.stderr)
+    (scratch / "results").mkdir(parents=True, exist_ok=True)
+    todo = {sid: folder for sid, folder in folders.items() if sid not in grades}
+    for sid in todo:  # results of a run killed before it recorded them are not trusted: graded again
+        (scratch / "results" / f"{sid}.json").unlink(missing_ok=True)
     skip = skipped_grade_ids(course, assignment, notebook_name)
     prepared = {sid: prepare(course, assignment, notebook_name, sid, folder, scratch / "work" / sid, skip)
-                for sid, folder in folders.items()}
-    timestamps = {sid: _timestamp(folder) for sid, folder in folders.items()}
+                for sid, folder in todo.items()}
+    timestamps = {sid: _timestamp(folder) for sid, folder in todo.items()}
     ready = [p for p in prepared.values() if p.problem is None]
-    grades: dict[str, StudentGrade] = {}
 
     def finish(prep: Prepared, results: dict | None):
+        """Record one student: autograded notebook, then gradebook, then the journal entry."""
         scores = score_grade_cells((results or {}).get("checks", []), points)
         notebook = record.autograded_notebook(prep, results, scores, points)
-        record.write_autograded(course, assignment, prep, notebook, timestamps[prep.student])
-        record.save_to_gradebook(course, assignment, prep, notebook, scores, timestamps[prep.student])
         failed = [c for c in (results or {}).get("checks", []) if not c["passed"]]
-        grades[prep.student] = StudentGrade(prep.student, scores, points, prep.problem, failed,
-                                            internal_errors=len((results or {}).get("internal_errors", [])))
+        grade = StudentGrade(prep.student, scores, points, prep.problem, failed,
+                             internal_errors=len((results or {}).get("internal_errors", [])))
+        try:
+            record.write_autograded(course, assignment, prep, notebook, timestamps[prep.student])
+            record.save_to_gradebook(course, assignment, prep, notebook, scores, timestamps[prep.student])
+            journal.record(prep.student, digests[prep.student], dataclasses.asdict(grade))
+        except (OSError, SQLAlchemyError) as error:
+            raise RecordingFailed(f"could not record {prep.student}: {error}") from error
+        grades[prep.student] = grade
 
-    for prep in prepared.values():
-        if prep.problem:
-            prep.notebook = _release_notebook(course, assignment, notebook_name)
-            finish(prep, None)
+    processes, logs = [], []
+    try:
+        for prep in prepared.values():
+            if prep.problem:
+                prep.notebook = _release_notebook(course, assignment, notebook_name)
+                finish(prep, None)
+        if ready:
+            processes, logs = _launch_shards(course, assignment, ready, settings, kind, scratch)
+        _collect(scratch, ready, processes, finish, grades, points, settings.progress, len(folders))
+    except RecordingFailed as failure:
+        for process in processes:
+            process.kill()
+        raise SystemExit(f"convlab grade stopped: {failure}. {sum(g.recorded for g in grades.values())} of "
+                         f"{len(folders)} students are recorded, each one whole (notebook and gradebook). "
+                         "Make room or make the folder writable, then run the same command again: "
+                         "it goes on with the others.") from None
+    finally:
+        for process in processes:
+            process.wait()
+        for log in logs:
+            log.close()
+    _feedback(course, assignment, [g.student for g in grades.values() if g.recorded])
+    journal.finish()
+    return [grades[sid] for sid in sorted(grades)]
 
-    processes, logs = _launch_shards(course, assignment, ready, settings, kind, scratch) if ready else ([], [])
+
+def _collect(scratch: Path, ready: list[Prepared], processes: list, finish, grades: dict, points: dict,
+             progress: bool, total: int) -> None:
+    """Record each student as soon as the shards write their results; report those a broken grader left."""
     pending = {p.student: p for p in ready}
-    with _progress(len(prepared), settings.progress, initial=len(grades)) as bar:
+    with _progress(total, progress, initial=total - len(pending)) as bar:
         while pending:
             for sid in [s for s in pending if (scratch / "results" / f"{s}.json").exists()]:
                 results = json.loads((scratch / "results" / f"{sid}.json").read_text())
@@ -191,14 +239,17 @@ def _grade(course: Course, assignment: str, submissions: Path, students: list[st
                                                problem=f"NOT GRADED: the grader failed (see {scratch}/shard-*.log)")
                     bar.update(1)
             time.sleep(0.05)
-    for process in processes:
-        process.wait()
-    for log in logs:
-        log.close()
+
+
+def _feedback(course: Course, assignment: str, students: list[str]) -> None:
+    """nbgrader's feedback for the recorded students; a failure is reported, the grades stay."""
     api = course.nbgrader_api()
-    for sid in (g.student for g in grades.values() if g.recorded):
-        api.generate_feedback(assignment, sid)
-    return [grades[sid] for sid in sorted(grades)]
+    for sid in students:
+        result = api.generate_feedback(assignment, sid)
+        if not result.get("success", True):
+            print(f"nbgrader generate_feedback failed for {sid} (the grades are recorded; run "
+                  f"`nbgrader generate_feedback {assignment} --student {sid}` again): "
+                  f"{str(result.get('error', ''))[-300:]}", file=sys.stderr)
 
 
 def _timestamp(folder: Path) -> str | None:

@@ -1,0 +1,2 @@
+# my notes on numpy
+raise ImportError('this is not numpy')

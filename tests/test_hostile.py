@@ -57,13 +57,20 @@ class Listener:
         self.server.close()
 
 
+def tree_contents(folder: Path) -> dict[str, str]:
+    """Each path under ``folder`` → a hash of its bytes, "-> target" for a symlink (never followed), "/" for a folder."""
+    def content(path: Path) -> str:
+        if path.is_symlink():
+            return "-> " + os.readlink(path)
+        if path.is_dir():
+            return "/"
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    return {str(path.relative_to(folder)): content(path) for path in sorted(folder.rglob("*"))}
+
+
 def tree_digest(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        digest.update(str(path.relative_to(folder)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return hashlib.sha256(json.dumps(tree_contents(folder)).encode()).hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -188,4 +195,6 @@ def test_nothing_is_left_running(run):
 
 def test_the_corpus_on_disk_is_what_cases_py_builds(tmp_path):
     cases.build(tmp_path / "built")
-    assert tree_digest(tmp_path / "built") == tree_digest(cases.SUBMISSIONS)
+    built, on_disk = tree_contents(tmp_path / "built"), tree_contents(cases.SUBMISSIONS)
+    assert sorted(built.keys() ^ on_disk.keys()) == [], "rebuild with: python tests/hostile/cases.py"
+    assert [name for name in built if built[name] != on_disk[name]] == []

@@ -13,10 +13,8 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import nbformat
@@ -29,32 +27,6 @@ pytestmark = pytest.mark.slow
 
 ALL = [*CASES, HUGE]
 SECRET = "CONVLAB_HOSTILE_SECRET"
-
-
-class Listener:
-    """A TCP server on the loopback port the network attack tries; it counts who reached it."""
-
-    def __init__(self, port: int):
-        self.connections = 0
-        self.server = socket.create_server(("127.0.0.1", port), reuse_port=True)
-        self.server.settimeout(0.5)
-        self.running = True
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        while self.running:
-            try:
-                connection, _ = self.server.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            connection.close()
-
-    def close(self):
-        self.running = False
-        self.thread.join()
-        self.server.close()
 
 
 def tree_contents(folder: Path) -> dict[str, str]:
@@ -92,7 +64,7 @@ def run(course, tmp_path_factory):
     Path(cases.TMP_MARK).unlink(missing_ok=True)
     before = {"config": (course.root / "nbgrader_config.py").read_bytes(),
               "hidden": tree_digest(course.grader_tests(ASSIGNMENT))}
-    listener = Listener(cases.LISTENER_PORT)
+    listener = cases.Listener()
     env = dict(os.environ, HOME=str(home), **{SECRET: "grades-are-private"})
     try:
         done = subprocess.run(
@@ -102,7 +74,7 @@ def run(course, tmp_path_factory):
             capture_output=True, text=True, env=env, timeout=1800)
     finally:
         listener.close()
-    return {"done": done, "home": home, "before": before, "connections": listener.connections}
+    return {"done": done, "home": home, "before": before, "connections": listener.take()}
 
 
 def gradebook(course):

@@ -67,6 +67,7 @@ class Case:
     says: str | None = None
     found_nothing: bool = False
     private: tuple[str, ...] = ()
+    policy: str | None = None  # why the outcome is not what the work alone would earn
 
 
 # ---- building notebooks --------------------------------------------------------------------
@@ -111,6 +112,18 @@ def answer(notebook, question: str, source: str):
     cell = next(c for c in notebook.cells if grade_id(c) == f"{question}_code")
     cell.source = textwrap.dedent(source).strip()
     return notebook
+
+
+def after_docstring(notebook, question: str, lines: str):
+    """Put ``lines`` (indented for a function body) first in the body of the answer to ``question``."""
+    cell = next(c for c in notebook.cells if grade_id(c) == f"{question}_code")
+    cell.source = cell.source.replace('    """\n', '    """\n' + lines, 1)
+    return notebook
+
+
+def reference_script() -> str:
+    """The reference's code cells as one script, as "Download as Python" gives it."""
+    return "\n\n".join(c.source for c in read_example("reference").cells if c.cell_type == "code")
 
 
 def write(folder: Path, notebook, name: str = NOTEBOOK) -> None:
@@ -393,9 +406,13 @@ def rewrite_gradebook(folder):
 
 
 @case(kind="escape", found_nothing=True,
-      attack="copies the answers of another student's submitted or autograded notebook and runs them")
+      attack="copies the answers of another student's submitted or autograded notebook and runs them "
+             "(its own unanswered cells emptied)")
 def copy_other_students(folder):
-    write(folder, after_setup(answered(), walking_up('''
+    notebook = answered()
+    for question in STUBS:
+        answer(notebook, question, "# answered in the cell at the top")
+    write(folder, after_setup(notebook, walking_up('''
         mine = os.path.abspath(".")
         found = []
         for here in folders_above():
@@ -406,11 +423,15 @@ def copy_other_students(folder):
                     cells = json.load(open(path))["cells"]
                 except Exception:
                     continue
-                for cell in cells:
+                for cell in cells:  # the answer cells, where they are answered
                     source = "".join(cell["source"])
-                    if cell["cell_type"] == "code" and source.startswith("def ") and "NotImplementedError" not in source:
-                        exec(source, globals())
-                        found.append(path)
+                    if cell["metadata"].get("nbgrader", {}).get("solution") and cell["cell_type"] == "code" \\
+                            and "NotImplementedError" not in source:
+                        try:
+                            exec(source, globals())
+                            found.append(path)
+                        except Exception:
+                            pass
         print("found:", json.dumps(sorted(set(found))))
     ''')))
 
@@ -624,9 +645,7 @@ def os_exit(folder):
         import os
         os._exit(0)
     """)
-    cell = next(c for c in notebook.cells if grade_id(c) == "pool2d_code")
-    cell.source = cell.source.replace('    """\n', '    """\n    if mode == "avg":\n        import os\n        os._exit(1)\n', 1)
-    write(folder, notebook)
+    write(folder, after_docstring(notebook, "pool2d", '    if mode == "avg":\n        import os\n        os._exit(1)\n'))
 
 
 @case(kind="fault", earned=EVERYTHING - {"conv2d_layer"}, partial=frozenset({"conv2d_layer"}), says="SIGSEGV",
@@ -636,10 +655,8 @@ def segfault(folder):
         import ctypes
         ctypes.string_at(0)
     """)
-    cell = next(c for c in notebook.cells if grade_id(c) == "conv2d_layer_code")
-    cell.source = cell.source.replace('    """\n', '    """\n    if activation == "relu":\n'
-                                      '        import ctypes\n        ctypes.string_at(0)\n', 1)
-    write(folder, notebook)
+    write(folder, after_docstring(notebook, "conv2d_layer",
+                                  '    if activation == "relu":\n        import ctypes\n        ctypes.string_at(0)\n'))
 
 
 @case(kind="fault", earned=EVERYTHING, says="output cut",
@@ -649,17 +666,14 @@ def flood_output(folder):
         for step in range(1000):
             print(f"step {step}: " + "x" * 100_000)
     """)
-    cell = next(c for c in notebook.cells if grade_id(c) == "correlate1d_code")
-    cell.source = cell.source.replace('    """\n', '    """\n    print("debug " * 200_000)\n', 1)
-    write(folder, notebook)
+    write(folder, after_docstring(notebook, "correlate1d", '    print("debug " * 200_000)\n'))
 
 
 @case(kind="fault", earned=frozenset(), says="not a readable notebook",
       attack="a notebook that is not JSON (the Python script saved as .ipynb)")
 def not_json(folder):
     folder.mkdir(parents=True, exist_ok=True)
-    sources = [c.source for c in read_example("reference").cells if c.cell_type == "code"]
-    (folder / NOTEBOOK).write_text("\n\n".join(sources))
+    (folder / NOTEBOOK).write_text(reference_script())
 
 
 @case(kind="fault", earned=frozenset(), says="not a readable notebook", attack="an empty file")
@@ -685,8 +699,7 @@ def binary_garbage(folder):
       attack="no notebook in the folder, only the exported script")
 def no_notebook(folder):
     folder.mkdir(parents=True, exist_ok=True)
-    sources = [c.source for c in read_example("reference").cells if c.cell_type == "code"]
-    (folder / "convolution.py").write_text("\n\n".join(sources))
+    (folder / "convolution.py").write_text(reference_script())
 
 
 @case(kind="fault", says="convolution-Copy1.ipynb was not graded",
@@ -712,7 +725,9 @@ def shadowed_numpy(folder):
 
 #: Built at test time, not committed (it is 200 MB): see :func:`build_huge_notebook`.
 HUGE = Case("huge_notebook", "fault", "a 200 MB notebook (a large image output kept)", earned=frozenset(),
-            says="notebooks over 50 MB are not graded")
+            says="notebooks over 50 MB are not graded",
+            policy="its code is the reference's, but notebooks over 50 MB are refused with a message "
+                   "(the grader would parse them in its own process)")
 
 
 def build_huge_notebook(folder: Path) -> None:
@@ -720,6 +735,40 @@ def build_huge_notebook(folder: Path) -> None:
     cell = next(c for c in notebook.cells if c.cell_type == "code" and c.source.startswith("from matplotlib"))
     cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "A" * (200 * 2**20)})]
     write(folder, notebook)
+
+
+class Listener:
+    """A TCP server on :data:`LISTENER_PORT`, for the network attack to reach; it counts who did."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.count = 0
+        self.server = socket.create_server(("127.0.0.1", LISTENER_PORT), reuse_port=True)
+        self.server.settimeout(0.5)
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while self.running:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                continue
+            self.count += 1
+            connection.close()
+
+    def take(self) -> int:
+        """The connections since the last call."""
+        count, self.count = self.count, 0
+        return count
+
+    def close(self):
+        self.running = False
+        self.thread.join()
+        self.server.close()
 
 
 #: The example class graded beside the corpus, whose grades the attacks must not touch.

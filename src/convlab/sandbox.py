@@ -3,7 +3,7 @@
 The sandbox sees the Python environment read-only, the convlab package
 read-only, and one writable folder: the private copy of one student's
 submission. It has no network, no view of other processes, no capabilities and
-runs as uid 65534; ``grader_tests/``, the gradebook and the other students'
+runs as an unprivileged uid; ``grader_tests/``, the gradebook and the other students'
 folders are simply not mounted. Resource limits apply in every mode.
 
 A grader running as root starts bubblewrap without a user namespace and has

@@ -302,6 +302,9 @@ WRONG_02 = {
         ("output shape expected (14, 14, 6), got (27, 27, 6)", {"test_lenet5"}),
         may_fail={"test_random_1d_stacks", "test_random_2d_stacks", "test_random_impossible_stacks_raise"}),
     "summarize__batch_dimension": wrong(STACKS, "leave the batch dimension out"),
+    "summarize__refuses_everything": wrong(
+        STACKS | IMPOSSIBLE | {"test_error_names_the_layer"},
+        ("refusing an impossible stack counts only", IMPOSSIBLE | {"test_error_names_the_layer"})),
     # course_models
     "course_models__generator_valid": wrong({"test_upsampling_generator"}, "has 324,363 parameters"),
     "course_models__lenet_same": wrong({"test_lenet5"}, "first difference at layers[0] Conv2D"),
@@ -383,6 +386,11 @@ WRONG_04 = {
         {"test_output_has_the_image_shape", "test_follows_the_notebook_table",
          "test_refuses_a_size_that_is_not_a_multiple_of_8"},
         ("start the maps at image_size // 8", {"test_output_has_the_image_shape"})),
+    "build_dcgan_generator__refuses_everything": wrong(
+        {"test_output_has_the_image_shape", "test_upsamples_with_stride_2_transposed_convolutions",
+         "test_batch_normalisation_between_the_stages", "test_tanh_output_in_minus_1_to_1",
+         "test_follows_the_notebook_table", "test_refuses_a_size_that_is_not_a_multiple_of_8"},
+        "raised ValueError"),
     "train_autoencoder__upsampling_decoder": wrong({"test_the_decoder_uses_transposed_convolutions"},
                                                    "Conv2DTranspose"),
     "train_autoencoder__never_fits": wrong(STEPS, "of the error of predicting the mean training image"),

@@ -12,7 +12,10 @@ aborts at run time).
 Lenient where the contract leaves room: rows and shapes may be lists or
 tuples, numbers ints or whole floats. An impossible stack must raise
 ValueError whose message names the layer: its type, or its position
-(counted from 0 or from 1, as "layer 2", "layers[2]", "#2", "index 2"...).
+(counted from 0 or from 1, as "layer 2", "layers[2]", "#2", "index 2"...). A refusal
+counts only when summarize also gives a summary of the layers before the
+impossible one (of LeNet-5 when it is the first): a summarize that raises on
+every stack earns nothing.
 """
 
 import re
@@ -22,6 +25,7 @@ import shapes_oracle as O
 import stacks
 
 from convlab.diagnose import fail, fail_if
+from convlab.student import StudentError
 
 pytestmark = pytest.mark.grade_id("summarize")
 
@@ -131,7 +135,27 @@ def _raise_problem(student, input_shape, layers, index, why) -> str | None:
         return f"{what}, but it returned a summary"
     if raised != "ValueError":
         return f"{what}, but it raised {raised}: {(student.raised_message or '')[:200]}"
-    return None
+    return _possible_problem(student, input_shape, layers, index)
+
+
+def _possible_problem(student, input_shape, layers, index) -> str | None:
+    """None if summarize gives a summary (one row per layer) of what can be built before layers[index].
+
+    A refusal earns points only from a summarize that summarizes: one that raises ValueError on
+    every stack refuses the impossible ones too, and has learnt nothing."""
+    possible, shape = (layers[:index], input_shape) if index else (LENET5, (32, 32, 1))
+    what = f"summarize({stacks.stack_text(shape, possible)})"
+    try:
+        got = student.call("summarize", _layers(possible), tuple(shape))
+    except StudentError as error:
+        problem = f"failed: {error}"
+    else:
+        problem = _rows_problem(got, len(possible))[1]
+    if problem is None:
+        return None
+    return (f"summarize refused layers[{index}] {stacks.layer_text(layers[index])} with ValueError, as it "
+            f"should, but on {what}, which can be built, it {problem}: refusing an impossible stack counts "
+            "only when the possible ones get their summary")
 
 
 def _naming_problem(student, input_shape, layers, index) -> str | None:
@@ -145,7 +169,7 @@ def _naming_problem(student, input_shape, layers, index) -> str | None:
     if not _names_layer(message, index, kind):
         return (f"{what} raised ValueError {message!r}, which does not say which layer cannot be built: "
                 f"name it, by its type {kind} or its position {index} in the list")
-    return None
+    return _possible_problem(student, input_shape, layers, index)
 
 
 # ---- possible stacks -------------------------------------------------------------------

@@ -5,9 +5,10 @@ convolutions with batch normalisation between them, and a tanh output in
 [-1, 1] of exactly image_shape; the notebook's table fixes the sizes (maps of
 128 channels at image_size // 8, then 64, 32 and the image's channels, 4x4
 kernels, no bias before a normalisation) and asks for a ValueError when the
-size is not a multiple of 8. The checks read the model's layers and its
-outputs on drawn noise; any way of writing it (Sequential, functional,
-LeakyReLU or ReLU, separate Activation layers) passes.
+size is not a multiple of 8 (counted only when it builds the sizes that are).
+The checks read the model's layers and its outputs on drawn noise; any way of
+writing it (Sequential, functional, LeakyReLU or ReLU, separate Activation
+layers) passes.
 """
 
 import numpy as np
@@ -82,7 +83,9 @@ def test_follows_the_notebook_table(generators):
                "(4x4 kernels, use_bias=False before each BatchNormalization)")
 
 
-def test_refuses_a_size_that_is_not_a_multiple_of_8(student):
+def test_refuses_a_size_that_is_not_a_multiple_of_8(student, generators):
+    # ``generators``: the refusal counts only from a function that builds the sizes it can; one
+    # that raises ValueError whatever it is given fails here with the reason it failed to build
     raised = student.raises("build_dcgan_generator", 100, (30, 30, 1))
     expect(raised == "ValueError", "build_dcgan_generator(100, (30, 30, 1)) should raise ValueError (three "
                                    f"stride-2 layers multiply the size by 8); it {'raised ' + raised if raised else 'returned'}")

@@ -225,6 +225,11 @@ def summarize__batch_dimension(layers, input_shape):
     return [(kind, (None, *shape), params) for kind, shape, params in R.summarize(layers, input_shape)]
 
 
+def summarize__refuses_everything(layers, input_shape):
+    """Raises ValueError naming every layer, whatever the stack: refuses the impossible ones, summarizes none."""
+    raise ValueError("cannot build " + ", ".join(f"layers[{n}] {layer['type']}" for n, layer in enumerate(layers)))
+
+
 # ---- course_models -----------------------------------------------------------------------
 def course_models__generator_valid():
     """Copies the course's second generator summary (first Conv2DTranspose 'valid': 11x11, then 22x22)."""

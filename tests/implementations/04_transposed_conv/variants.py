@@ -134,6 +134,11 @@ def build_dcgan_generator__fixed_start(latent_dim=100, image_shape=(32, 32, 1)):
 
 
 # ---- train_autoencoder -------------------------------------------------------------------
+def build_dcgan_generator__refuses_everything(latent_dim=100, image_shape=(32, 32, 1)):
+    """Raises the ValueError the notebook asks for, whatever the size."""
+    raise ValueError("the image size must be a multiple of 8")
+
+
 def train_autoencoder__upsampling_decoder(x, epochs=10, batch_size=64):
     """A decoder of UpSampling2D + Conv2D: it reconstructs, but the exercise is transposed convolutions."""
     model = keras.Sequential([

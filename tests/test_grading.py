@@ -175,6 +175,22 @@ def test_feedback_and_export_work_unchanged(grades, course):
     assert csv.count(ASSIGNMENT) == len(grades)
 
 
+def test_one_feedback_converter_serves_the_whole_run(grades, course):
+    """The run's converter writes one student after another, and names what went wrong for one it cannot."""
+    from convlab.feedback import ClassFeedback
+
+    feedback = ClassFeedback(course, ASSIGNMENT)
+    pages = [course.root / "feedback" / s / ASSIGNMENT / "convolution.html" for s in ("reference", "flipped_kernel")]
+    for page in pages:
+        page.unlink()
+    assert feedback.write("reference") is None and feedback.write("flipped_kernel") is None
+    assert all(page.is_file() for page in pages)
+    assert "Hidden checks for conv2d" in pages[1].read_text()
+    problem = feedback.write("nobody")
+    assert problem and "No notebooks were matched" in problem
+    assert feedback.write("reference") is None  # a failure does not break the converter for the next student
+
+
 def test_a_check_that_crashes_in_the_grader_is_reported_not_counted(grades, course):
     assert grades["reference"].scores["pool2d"] == 3 and grades["reference"].internal_errors == 1
     report = check_messages(course, "reference", "pool2d")

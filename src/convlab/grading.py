@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from convlab import record, sandbox
 from convlab.checks import write_json_atomically
 from convlab.course import Course
+from convlab.feedback import ClassFeedback
 from convlab.journal import Journal, submission_digest
 from convlab.prepare import Prepared, prepare, skipped_grade_ids
 from convlab.scoring import score_grade_cells
@@ -181,8 +182,12 @@ def _grade(course: Course, assignment: str, submissions: Path, students: list[st
     timestamps = {sid: _timestamp(folder) for sid, folder in todo.items()}
     ready = [p for p in prepared.values() if p.problem is None]
 
+    feedback = ClassFeedback(course, assignment)
+    for sid in grades:  # recorded by the killed run this one resumes: their feedback may be missing
+        _feedback(feedback, assignment, sid)
+
     def finish(prep: Prepared, results: dict | None):
-        """Record one student: autograded notebook, then gradebook, then the journal entry."""
+        """Record one student (autograded notebook, gradebook, journal entry), then write their feedback."""
         scores = score_grade_cells((results or {}).get("checks", []), points)
         notebook = record.autograded_notebook(prep, results, scores, points)
         failed = [c for c in (results or {}).get("checks", []) if not c["passed"]]
@@ -195,6 +200,7 @@ def _grade(course: Course, assignment: str, submissions: Path, students: list[st
         except (OSError, SQLAlchemyError) as error:
             raise RecordingFailed(f"could not record {prep.student}: {error}") from error
         grades[prep.student] = grade
+        _feedback(feedback, assignment, prep.student)
 
     processes, logs = [], []
     try:
@@ -217,7 +223,6 @@ def _grade(course: Course, assignment: str, submissions: Path, students: list[st
             process.wait()
         for log in logs:
             log.close()
-    _feedback(course, assignment, [g.student for g in grades.values() if g.recorded])
     journal.finish()
     return [grades[sid] for sid in sorted(grades)]
 
@@ -241,15 +246,13 @@ def _collect(scratch: Path, ready: list[Prepared], processes: list, finish, grad
             time.sleep(0.05)
 
 
-def _feedback(course: Course, assignment: str, students: list[str]) -> None:
-    """nbgrader's feedback for the recorded students; a failure is reported, the grades stay."""
-    api = course.nbgrader_api()
-    for sid in students:
-        result = api.generate_feedback(assignment, sid)
-        if not result.get("success", True):
-            print(f"nbgrader generate_feedback failed for {sid} (the grades are recorded; run "
-                  f"`nbgrader generate_feedback {assignment} --student {sid}` again): "
-                  f"{str(result.get('error', ''))[-300:]}", file=sys.stderr)
+def _feedback(feedback: ClassFeedback, assignment: str, student: str) -> None:
+    """nbgrader's feedback for a recorded student; a failure is reported, the grades stay."""
+    problem = feedback.write(student)
+    if problem:
+        print(f"nbgrader generate_feedback failed for {student} (the grades are recorded; run "
+              f"`nbgrader generate_feedback {assignment} --student {student}` again): {problem[-300:]}",
+              file=sys.stderr)
 
 
 def _timestamp(folder: Path) -> str | None:

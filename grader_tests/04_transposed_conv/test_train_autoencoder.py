@@ -5,8 +5,15 @@ The worker trains the student's autoencoder on the grader's training digits
 the worker never received (the sandbox's digits file holds only the training
 rows: conftest). The error is compared with that of predicting the mean
 training image; the steps sit far above what the reference reaches on every
-seed (benchmarks/training_spread.py 04_transposed_conv: a ratio of 0.024 to
-0.037 over seeds 0-9, training in about 4 s on the 2-core machine).
+seed (benchmarks/training_spread.py 04_transposed_conv: a ratio of 0.021 to
+0.038 over seeds 0-39, training in about 3 s on the 2-core machine).
+
+A training can still fall short by chance: with a narrow code (the course's
+4 channels) an unlucky initialisation leaves a ReLU channel dead, and the
+same correct model then lands near 0.2 (seen once in CI). A student must not
+lose points to a dice roll, so a model short of the full step is trained
+again, up to ATTEMPTS times in all, and the best training is scored; a model
+that is wrong falls short every time and only costs the extra trainings.
 """
 
 from dataclasses import dataclass
@@ -21,6 +28,7 @@ pytestmark = pytest.mark.grade_id("train_autoencoder")
 
 EPOCHS = 10
 TRAINING_SECONDS = 120
+ATTEMPTS = 3
 #: reconstruction error / error of the mean image that each step must stay under.
 STEPS = {"better_than_the_mean_image": 0.8, "good": 0.4, "full": 0.2}
 
@@ -30,10 +38,10 @@ class Trained:
     description: dict | None = None
     ratio: float | None = None
     error: str | None = None
+    attempts: int = 1
 
 
-@pytest.fixture(scope="session")
-def trained(student, split) -> Trained:
+def _train_once(student, split) -> Trained:
     result = Trained()
     x_train, x_test = split.x(split.train), split.x(split.test)
     try:
@@ -50,6 +58,27 @@ def trained(student, split) -> Trained:
     baseline = float(np.mean((x_train.mean(axis=0) - x_test) ** 2))
     result.ratio = float(np.mean((reconstructed - x_test) ** 2)) / baseline
     return result
+
+
+def _error_ratio(result: Trained) -> float:
+    """The ratio to compare trainings by; a NaN reconstruction is the worst."""
+    return result.ratio if np.isfinite(result.ratio) else np.inf
+
+
+@pytest.fixture(scope="session")
+def trained(student, split) -> Trained:
+    """The best of up to ATTEMPTS trainings (the first that reaches the full step ends it)."""
+    best = None
+    for attempt in range(1, ATTEMPTS + 1):
+        result = _train_once(student, split)
+        if result.error:  # an error is the student's code, not chance: keep a training that worked
+            return best or result
+        result.attempts = attempt
+        if best is None or _error_ratio(result) < _error_ratio(best):
+            best = result
+        if _error_ratio(best) < STEPS["full"]:
+            break
+    return best
 
 
 def test_returns_a_model_from_32x32x1_to_32x32x1(trained):
@@ -72,9 +101,10 @@ def test_the_decoder_uses_transposed_convolutions(trained):
 def _step(trained, step):
     if trained.error:
         fail(trained.error)
-    if trained.ratio >= STEPS[step]:
+    if not trained.ratio < STEPS[step]:  # a NaN reconstruction fails too
+        tries = f" (the best of {trained.attempts} trainings)" if trained.attempts > 1 else ""
         fail(f"on digits it never saw, the reconstruction error is {trained.ratio:.0%} of the error of "
-             f"predicting the mean training image; this step needs under {STEPS[step]:.0%}")
+             f"predicting the mean training image{tries}; this step needs under {STEPS[step]:.0%}")
 
 
 def test_reconstructs_better_than_the_mean_image(trained):

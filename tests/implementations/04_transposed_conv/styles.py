@@ -118,3 +118,24 @@ def train_autoencoder__functional_bce(x, epochs=10, batch_size=64):
     model.compile(optimizer=keras.optimizers.Adam(2e-3), loss="binary_crossentropy")
     model.fit(x, x, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
     return model
+
+
+def train_autoencoder__dead_code_on_first_training(x, epochs=10, batch_size=64, _trainings=[]):
+    """The reference, except that its first training starts with every code channel dead (a ReLU
+    that never fires, as an unlucky initialisation can leave one): correct code must not lose
+    points to chance, so the grader trains a model short of the full step again."""
+    _trainings.append(len(x))
+    model = keras.Sequential([
+        keras.Input(shape=(32, 32, 1)),
+        layers.Conv2D(16, 3, strides=2, padding="same", activation="relu"),
+        layers.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
+        layers.Conv2D(4, 3, strides=2, padding="same", activation="relu"),
+        layers.Conv2DTranspose(32, 4, strides=2, padding="same", activation="relu"),
+        layers.Conv2DTranspose(16, 4, strides=2, padding="same", activation="relu"),
+        layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid"),
+    ])
+    if len(_trainings) == 1:
+        model.layers[2].bias.assign(np.full(4, -100.0, dtype="float32"))
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, x, epochs=epochs, batch_size=batch_size, verbose=0)
+    return model

@@ -9,27 +9,46 @@ import pytest
 
 from convlab import sandbox
 from convlab.course import Course
+from convlab.launch import Template
 from convlab.student import Student
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def run_student(tmp_path):
-    """Start a Student on the given cells (bwrap unless told otherwise); closed after the test."""
-    started = []
+#: What a test's template imports ahead of its cells, as a template for 01_convolution does.
+PRELOAD = ["numpy", "matplotlib.pyplot"]
 
-    def start(cells, kind="bwrap", **timeouts):
+
+@pytest.fixture(params=["cold", "forked"])
+def run_student(request, tmp_path):
+    """Start a Student on the given cells (bwrap unless told otherwise); closed after the test.
+
+    Every test that uses it runs twice: with workers started cold, each in a sandbox of its
+    own, and with workers forked from a template (where the sandbox allows one: bwrap as
+    root), so everything they prove of the sandbox holds for both.
+    """
+    started = []
+    kind = "bwrap"
+    template = None
+    if request.param == "forked" and sandbox.template_available(sandbox.choose(kind)):
+        template = Template(tmp_path, PRELOAD)
+
+    def start(cells, kind=kind, **timeouts):
         workdir = tmp_path / f"work{len(started)}"
         workdir.mkdir()
-        student = Student("tester", workdir, cells, sandbox_kind=sandbox.choose(kind), **timeouts)
+        student = Student("tester", workdir, cells, sandbox_kind=sandbox.choose(kind),
+                          template=template if kind == "bwrap" else None, **timeouts)
         student.start()
         started.append(student)
+        if template is not None and kind == "bwrap":
+            assert student.forked and not template.broken, template.broken
         return student
 
     yield start
     for student in started:
         student.close()
+    if template is not None:
+        template.close()
 
 
 @pytest.fixture(scope="module")

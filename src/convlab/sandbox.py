@@ -282,16 +282,59 @@ def worker_command(kind: str, workdir: Path, overlays: dict[str, Path] | None = 
         args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                 "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
     else:  # root: no user namespace; the worker drops to its private uid before Python starts
-        args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-                "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
         # Kept only until setpriv execs Python without any: to switch uid, drop the bounding
         # set, and enter the private copy (the private uid's, mode 0700) as --chdir does.
-        caps = ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_DAC_OVERRIDE")
-        args += [arg for cap in caps for arg in ("--cap-add", cap)]
+        args = _bwrap_as_root(("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_DAC_OVERRIDE"))
         python = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
                   "--bounding-set=-all", "--no-new-privs", "--", *python]
-        _hand_over(workdir, uid)
-    args += ["--hostname", "sandbox", "--perms", "1777", "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
+        hand_over(workdir, uid)
+    args += _sandbox_view(overlays)
+    args += ["--bind", str(workdir), SANDBOX_WORKDIR, "--remount-ro", "/", "--chdir", SANDBOX_WORKDIR]
+    return args + _sandbox_env() + ["--"] + python, {}, None
+
+
+#: What a template keeps until each of its forks drops it (:mod:`convlab.forkserver`): the
+#: worker's own capabilities, plus mounting the fork's view (SYS_ADMIN) and killing it (KILL).
+TEMPLATE_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_DAC_OVERRIDE", "CAP_SYS_ADMIN", "CAP_KILL")
+
+
+def template_available(kind: str) -> bool:
+    """Whether workers of ``kind`` can be forked from a template as safely as started cold.
+
+    Only bubblewrap run by root: each fork then takes the grading process's private uid,
+    as a cold worker does. Elsewhere (no root, a container, no sandbox) workers start cold.
+    """
+    return kind == "bwrap" and private_uid() is not None
+
+
+def template_command(spool: Path, control_fd: int, preload: list[str],
+                     overlays: dict[str, Path] | None = None) -> list[str]:
+    """The argv of a template (:mod:`convlab.forkserver`) for workers of the bwrap sandbox.
+
+    The sandbox is a worker's, with ``spool`` (the folder holding every student's private
+    copy) at :data:`convlab.forkserver.SPOOL` instead of one copy at :data:`SANDBOX_WORKDIR`:
+    each fork binds its own copy there and unmounts the spool before any student code runs.
+    """
+    from convlab.forkserver import SPOOL
+
+    args = _bwrap_as_root(TEMPLATE_CAPS) + _sandbox_view(overlays)
+    args += ["--perms", "0755", "--dir", SANDBOX_WORKDIR, "--bind", str(spool), SPOOL,
+             "--remount-ro", "/", "--chdir", "/"]
+    python = [sys.executable, "-m", "convlab.forkserver", "--control", str(control_fd),
+              "--preload", ",".join(preload)]
+    return args + _sandbox_env() + ["--"] + python
+
+
+def _bwrap_as_root(caps: tuple[str, ...]) -> list[str]:
+    args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    return args + [arg for cap in caps for arg in ("--cap-add", cap)]
+
+
+def _sandbox_view(overlays: dict[str, Path] | None) -> list[str]:
+    """What every bwrap worker sees: its own /tmp, /proc and /dev, the system and the
+    environment read-only, the GPUs, and the overlaid files."""
+    args = ["--hostname", "sandbox", "--perms", "1777", "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
     args += _system_binds()
     roots = _readonly_roots()
     args += _traversable_parents([*roots, SANDBOX_WORKDIR])
@@ -300,11 +343,14 @@ def worker_command(kind: str, workdir: Path, overlays: dict[str, Path] | None = 
     args += _gpu_binds()
     for inside, host in sorted((overlays or {}).items()):
         args += ["--ro-bind", str(host), str(inside)]
-    args += ["--bind", str(workdir), SANDBOX_WORKDIR, "--remount-ro", "/",
-             "--chdir", SANDBOX_WORKDIR, "--clearenv"]
+    return args
+
+
+def _sandbox_env() -> list[str]:
+    args = ["--clearenv"]
     for key, value in _worker_env(SANDBOX_HOME).items():
         args += ["--setenv", key, value]
-    return args + ["--"] + python, {}, None
+    return args
 
 
 def _docker_command(kind: str, workdir: Path, overlays: dict[str, Path], limits: Limits) -> list[str]:
@@ -345,11 +391,11 @@ def _container_user(workdir: Path) -> str:
     """
     if os.geteuid() != 0:
         return f"{os.getuid()}:{os.getgid()}"
-    _hand_over(workdir, SANDBOX_UID)
+    hand_over(workdir, SANDBOX_UID)
     return f"{SANDBOX_UID}:{SANDBOX_UID}"
 
 
-def _hand_over(workdir: Path, uid: int) -> None:
+def hand_over(workdir: Path, uid: int) -> None:
     """Make the private copy the worker's own (root only): its one writable place."""
     os.chown(workdir, uid, uid)
     for folder, subfolders, files in os.walk(workdir):

@@ -10,11 +10,9 @@ own points.
 
 from __future__ import annotations
 
-import functools
 import os
 import select
 import signal
-import subprocess
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from convlab import sandbox, wire
+from convlab import launch, sandbox, wire
 
 #: A reply larger than this is refused (an array bigger than any exercise needs).
 MAX_REPLY_BYTES = 256 * 2**20
@@ -65,36 +63,39 @@ def _signal_name(returncode: int) -> str:
 
 
 class Worker:
-    """One running worker process and the pipe to it."""
+    """One running worker process (cold, or forked from a template) and the protocol to it."""
 
-    def __init__(self, sandbox_kind: str, workdir: Path, limits: sandbox.Limits,
-                 overlays: dict[str, Path] | None = None):
-        argv, env, cwd = sandbox.worker_command(sandbox_kind, workdir, overlays, limits)
-        self.uid = sandbox.private_uid() if sandbox_kind == "bwrap" else None
-        self.process = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=env, cwd=cwd, start_new_session=True,
-            preexec_fn=functools.partial(limits.apply, sandbox.process_limit(sandbox_kind, limits)))
+    def __init__(self, process: launch.ColdProcess | launch.WarmProcess):
+        self.process = process
         self._buffer = b""
         self._next_id = 1
         self.called: set[str] = set()  # functions this process has run (imports they do are paid)
+
+    @classmethod
+    def start(cls, sandbox_kind: str, workdir: Path, limits: sandbox.Limits,
+              overlays: dict[str, Path] | None = None, template: launch.Template | None = None) -> "Worker":
+        """Forked from ``template`` where it can, else started cold."""
+        warm = template.spawn(workdir, limits) if template is not None else None
+        return cls(warm or launch.ColdProcess(sandbox_kind, workdir, limits, overlays))
 
     def request(self, message: dict, timeout: float, doing: str) -> dict:
         message = dict(message, id=self._next_id)
         self._next_id += 1
         try:
-            self.process.stdin.write(wire.dumps(message))
-            self.process.stdin.flush()
+            self.process.send(wire.dumps(message))
         except (BrokenPipeError, OSError):
             raise WorkerLost(self._death(doing)) from None
         return self._read_reply(message["id"], timeout, doing)
 
     def wait_ready(self, timeout: float) -> None:
-        self._read_reply(0, timeout, "starting Python")
+        reply = self._read_reply(0, timeout, "starting Python")
+        if reply.get("isolation"):  # a fork that could not isolate itself ran nothing of the student's
+            self.kill()
+            raise launch.TemplateUnavailable(f"a forked worker could not isolate itself: {reply['isolation']}")
 
     def _read_reply(self, expected_id: int, timeout: float, doing: str) -> dict:
         deadline = time.monotonic() + timeout
-        fd = self.process.stdout.fileno()
+        fd = self.process.fileno()
         while True:
             newline = self._buffer.find(b"\n")
             if newline >= 0:
@@ -124,32 +125,18 @@ class Worker:
                 raise WorkerLost(f"the reply while {doing} was larger than {MAX_REPLY_BYTES >> 20} MB")
 
     def _death(self, doing: str) -> str:
-        try:
-            code = self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
+        code = self.process.returncode(timeout=5)
+        if code is None:
             self.kill()
-            code = self.process.returncode
+            code = self.process.returncode(timeout=0)
         return f"the Python process died while {doing}: {_signal_name(code)}"
 
+    def alive(self) -> bool:
+        return self.process.alive()
+
     def kill(self) -> None:
-        """Kill the worker and everything it started (its session; bwrap takes the namespace
-        down, and a private uid's processes are killed by uid; a container is removed by name)."""
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        sandbox.remove_container(self.process.args)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-        sandbox.kill_private_processes(self.uid)
-        for stream in (self.process.stdin, self.process.stdout):
-            try:
-                stream.close()
-            except OSError:
-                pass
+        """Kill the worker and everything it started."""
+        self.process.kill()
 
 
 class Student:
@@ -158,7 +145,7 @@ class Student:
     def __init__(self, student_id: str, workdir: Path, cells: list[str], *, sandbox_kind: str,
                  cell_timeout: float = 20.0, call_timeout: float = 5.0, first_call_timeout: float = 30.0,
                  start_timeout: float = 60.0, limits: sandbox.Limits = sandbox.Limits(),
-                 overlays: dict[str, Path] | None = None):
+                 overlays: dict[str, Path] | None = None, template: launch.Template | None = None):
         self.id = student_id
         self.workdir = workdir
         self.cells = cells
@@ -169,6 +156,7 @@ class Student:
         self.start_timeout = start_timeout
         self.limits = limits
         self.overlays = overlays or {}
+        self.template = template  # the grading process's, when workers may be forked from one
         self.cell_runs: list[CellRun] = []
         self.mutated: list = []
         self.raised_message: str | None = None
@@ -215,8 +203,23 @@ class Student:
             self._worker = self._spawn()
 
     def _spawn(self) -> Worker:
+        if self._worker is not None:  # what a lost worker left must not eat the next one's process budget
+            self._worker.kill()
+            self._worker = None
         self._generation += 1
-        worker = Worker(self.sandbox_kind, self.workdir, self.limits, self.overlays)
+        if self.template is not None and not self.template.broken:
+            worker = Worker.start(self.sandbox_kind, self.workdir, self.limits, self.overlays, self.template)
+            try:
+                worker.wait_ready(self.start_timeout)
+                return worker
+            except (WorkerLost, launch.TemplateUnavailable) as error:
+                # Nothing of the student's ran before ready: the template is at fault, not them.
+                worker.kill()
+                if isinstance(worker.process, launch.WarmProcess):
+                    self.template.disable(f"a forked worker failed to start: {error}")
+                else:
+                    raise StudentError(f"Python could not start in your submission folder: {error}") from None
+        worker = Worker.start(self.sandbox_kind, self.workdir, self.limits, self.overlays)
         try:
             worker.wait_ready(self.start_timeout)
         except WorkerLost as lost:  # e.g. a file in the submission shadows a module Python needs
@@ -227,6 +230,11 @@ class Student:
         if self._worker is not None:
             self._worker.kill()
             self._worker = None
+
+    @property
+    def forked(self) -> bool:
+        """Whether the live worker was forked from a template (else it started cold)."""
+        return self._worker is not None and isinstance(self._worker.process, launch.WarmProcess)
 
     # -- what checks use ---------------------------------------------------------
     @contextmanager
@@ -249,7 +257,7 @@ class Student:
 
     def _ensure_worker(self) -> Worker:
         """The live worker; after a crash or timeout, a fresh one that has replayed the notebook."""
-        if self._worker is None or self._worker.process.poll() is not None:
+        if self._worker is None or not self._worker.alive():
             self._run_cells(record=False)
         return self._worker
 

@@ -1,9 +1,11 @@
 """The untrusted side: runs one student's notebook and answers calls into it.
 
-Started by :mod:`convlab.sandbox` inside the sandbox, one process per student.
-It reads requests (one JSON line each) on the pipe it was given as stdin and
-answers on the pipe it was given as stdout; everything the student's code
-prints goes elsewhere, so a stray ``print`` cannot break the protocol. Nothing
+Started by :mod:`convlab.sandbox` inside the sandbox, one process per student,
+or forked for one student from a template that has already imported what the
+notebooks need (:mod:`convlab.forkserver`). It reads requests (one JSON line
+each) on the channel it was given (stdin, or the template's socket) and answers
+on the same; everything the student's code prints goes elsewhere, so a stray
+``print`` cannot break the protocol. Nothing
 here is trusted by the grader: a student who rewrites this process can only
 change the answers of their own functions, which the grader compares with
 values it computes itself. What the process can keep working, it keeps: the
@@ -35,10 +37,14 @@ from contextlib import contextmanager
 MAX_CELL_OUTPUT = 200_000
 
 
-def _private_channel():
-    """Move the protocol pipes off fds 0/1/2 so the student's code cannot write on them by accident."""
-    requests = os.fdopen(os.dup(0), "rb", buffering=0)
-    replies = os.fdopen(os.dup(1), "wb", buffering=0)
+def private_channel(requests_fd: int = 0, replies_fd: int = 1):
+    """Move the protocol off fds 0/1/2 so the student's code cannot write on it by accident.
+
+    Requests are read through a buffer: a line of training data is megabytes, and an
+    unbuffered reader takes it a byte per system call.
+    """
+    requests = os.fdopen(os.dup(requests_fd), "rb")
+    replies = os.fdopen(os.dup(replies_fd), "wb", buffering=0)
     devnull = os.open(os.devnull, os.O_RDWR)
     log = os.open("worker.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(devnull, 0)
@@ -90,13 +96,31 @@ class Worker:
     def __init__(self):
         from IPython.core.interactiveshell import InteractiveShell
         from IPython.utils.capture import capture_output
+        from traitlets.config import Config
 
         self._capture_output = capture_output
         self._builtins = dict(vars(builtins))
-        self.shell = InteractiveShell.instance()
+        # History in memory: no file and no thread that saves it (a forked worker must not
+        # share either with the template it came from, or with the student before it).
+        config = Config()
+        config.HistoryManager.hist_file = ":memory:"
+        self.shell = InteractiveShell.instance(config=config)
         self.shell.colors = "NoColor"
         sys.modules["otter"] = _otter_stub()
         self.kept: dict[str, object] = {}  # objects the grader holds handles to
+
+    def preload(self, modules: list[str]) -> list[str]:
+        """Import ``modules`` ahead of the student's notebook (a template does, once for many
+        students); returns those that failed to import, which the notebook will then import itself."""
+        import importlib
+
+        failed = []
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # a module the notebook names but this environment lacks
+                failed.append(name)
+        return failed
 
     @contextmanager
     def _student_code(self):
@@ -261,12 +285,10 @@ class Worker:
         return {"error": {"type": "ProtocolError", "message": f"unknown op {op!r}", "where": ""}}
 
 
-def main() -> None:
-    requests, replies = _private_channel()
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+def serve(worker: Worker, requests, replies) -> None:
+    """Say ready, then answer requests until the grader closes the channel."""
     from convlab import wire
 
-    worker = Worker()
     owner = os.getpid()
     replies.write(wire.dumps({"id": 0, "ready": True}))
     for line in requests:
@@ -276,6 +298,12 @@ def main() -> None:
             os._exit(0)
         reply["id"] = request.get("id")
         replies.write(wire.dumps(reply))
+
+
+def main() -> None:
+    requests, replies = private_channel()
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    serve(Worker(), requests, replies)
 
 
 if __name__ == "__main__":

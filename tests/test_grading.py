@@ -191,6 +191,28 @@ def test_one_feedback_converter_serves_the_whole_run(grades, course):
     assert feedback.write("reference") is None  # a failure does not break the converter for the next student
 
 
+def test_feedback_pages_are_the_ones_nbconvert_makes(grades, course):
+    """The run's exporter skips nbconvert's re-parse of each page; parsed, the page is nbconvert's own,
+    images' alternative text included."""
+    from bs4 import BeautifulSoup
+    from nbconvert.exporters import HTMLExporter
+
+    from convlab.feedback import NO_ALT, ClassFeedback
+
+    ours, theirs = ClassFeedback(course, ASSIGNMENT), ClassFeedback(course, ASSIGNMENT)
+    theirs.converter.exporter = HTMLExporter(parent=theirs.converter, config=theirs.converter.config)
+    for preprocessor in theirs.converter.preprocessors:
+        theirs.converter.exporter.register_preprocessor(preprocessor)
+    for student in ("untouched", "flipped_kernel", "reference"):
+        page = course.root / "feedback" / student / ASSIGNMENT / "convolution.html"
+        assert theirs.write(student) is None
+        nbconvert_page = page.read_text()
+        assert ours.write(student) is None
+        assert str(BeautifulSoup(page.read_text(), features="html.parser")) == nbconvert_page
+    plots = page.read_text().count("<img")
+    assert plots > 0 and page.read_text().count(NO_ALT) == plots
+
+
 def test_a_check_that_crashes_in_the_grader_is_reported_not_counted(grades, course):
     assert grades["reference"].scores["pool2d"] == 3 and grades["reference"].internal_errors == 1
     report = check_messages(course, "reference", "pool2d")

@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from convlab import sandbox
+from convlab.launch import Template
 from convlab.student import Student, StudentError
 
 GRADE_ID_HELP = "grade_id(name): the nbgrader grade cell whose points this check counts towards"
@@ -94,9 +96,13 @@ def student(request, sandbox_overlays):
     """The student being graded: a worker that has run their notebook (one per student)."""
     run = _class_run(request.config)
     spec = run.students[request.param]
-    student = Student(spec["id"], Path(spec["workdir"]), spec["cells"], sandbox_kind=run.spec["sandbox"],
+    cells = run.cells(spec["id"])
+    if cells is None:
+        pytest.skip("the grader records this student itself: their notebook could not be prepared")
+    student = Student(spec["id"], Path(spec["workdir"]), cells, sandbox_kind=run.spec["sandbox"],
                       cell_timeout=run.spec["cell_timeout"], call_timeout=run.spec["call_timeout"],
-                      first_call_timeout=run.spec["first_call_timeout"], overlays=sandbox_overlays)
+                      first_call_timeout=run.spec["first_call_timeout"], overlays=sandbox_overlays,
+                      template=run.template(sandbox_overlays))
     start_error = None
     started = time.perf_counter()
     try:
@@ -134,6 +140,35 @@ class ClassRun:
         self.seed = int(spec.get("seed") or int.from_bytes(os.urandom(4), "little"))
         self.checks: dict[str, list] = {sid: [] for sid in self.students}
         self.internal_errors: dict[str, list] = {sid: [] for sid in self.students}
+        self._template: Template | None = None
+        self.unprepared: set[str] = set()  # students the grading process records without checks
+
+    def cells(self, student_id: str) -> list[str] | None:
+        """The student's cells, once the grading process has prepared them; None if it could not."""
+        spec = self.students[student_id]
+        if "cells" in spec:
+            return spec["cells"]
+        path = Path(self.spec["prepared_dir"]) / f"{student_id}.json"
+        while not path.exists():  # the grading process prepares the class while the shards start
+            time.sleep(0.02)
+        cells = json.loads(path.read_text()).get("cells")
+        if cells is None:
+            self.unprepared.add(student_id)
+        return cells
+
+    def template(self, overlays: dict) -> Template | None:
+        """This process's template (started with its first worker), where workers may be forked.
+
+        The students' private copies share one parent folder, which the template's sandbox holds.
+        """
+        if self._template is None and self.spec.get("template") and sandbox.template_available(self.spec["sandbox"]):
+            spool = Path(self.spec["students"][0]["workdir"]).parent
+            self._template = Template(spool, self.spec.get("preload", []), overlays)
+        return self._template
+
+    def pytest_sessionfinish(self):
+        if self._template is not None:
+            self._template.close()
 
     # -- results -------------------------------------------------------------------
     @pytest.hookimpl(hookwrapper=True)
@@ -141,7 +176,7 @@ class ClassRun:
         outcome = yield
         report = outcome.get_result()
         student_id = getattr(item, "callspec", None) and item.callspec.params.get("student")
-        if student_id is None or report.when == "teardown":
+        if student_id is None or report.when == "teardown" or student_id in self.unprepared:
             return
         if report.when == "setup" and report.passed:
             return

@@ -32,7 +32,8 @@ def _grade(args) -> int:
     submissions = Path(args.submissions).resolve() if args.submissions else course.root / "submitted"
     settings = Settings(jobs=max(1, args.jobs), sandbox=args.sandbox, docker_image=args.docker_image,
                         gpus=args.gpus == "all", call_timeout=args.call_timeout,
-                        first_call_timeout=args.first_call_timeout, cell_timeout=args.cell_timeout, seed=args.seed, progress=not args.quiet)
+                        first_call_timeout=args.first_call_timeout, cell_timeout=args.cell_timeout, seed=args.seed,
+                        progress=not args.quiet, template=not args.no_template)
     grades = grade(course, args.assignment, submissions, args.student or None, settings)
     return 0 if print_scores(args.assignment, grades) else 1
 
@@ -70,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cell-timeout", type=float, default=Settings.cell_timeout, help="seconds per notebook cell")
     p.add_argument("--seed", type=int, help="fix the random inputs (to reproduce a run)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-template", action="store_true",
+                   help="start every worker in a fresh Python instead of forking it from a template "
+                        "that has imported the notebook's libraries (slower; for comparison)")
     p.set_defaults(run=_grade)
 
     p = verbs.add_parser("check", help="run the public checks on one notebook (self-learners)")

@@ -17,6 +17,7 @@ import dataclasses
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -25,10 +26,10 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from convlab import record, sandbox
+from convlab import launch, record, sandbox
 from convlab.checks import write_json_atomically
 from convlab.course import Course
-from convlab.feedback import ClassFeedback
+from convlab.feedback import FeedbackPool
 from convlab.journal import Journal, submission_digest
 from convlab.prepare import Prepared, prepare, skipped_grade_ids
 from convlab.scoring import score_grade_cells
@@ -64,6 +65,7 @@ class Settings:
     cell_timeout: float = 20.0
     seed: int | None = None
     progress: bool = True
+    template: bool = True  # fork workers from a template that has imported the notebook's libraries
 
 
 def _assignment_cells(course: Course, assignment: str) -> tuple[str, dict[str, float]]:
@@ -92,30 +94,45 @@ def find_submissions(submissions: Path, assignment: str, only: list[str] | None)
     return found
 
 
-def class_spec(assignment: str, students: list[dict], kind: str, results_dir: Path, settings: Settings) -> dict:
+def class_spec(assignment: str, students: list[dict], kind: str, results_dir: Path, settings: Settings,
+               preload: list[str] = ()) -> dict:
     """What a pytest run of the hidden checks needs (read by convlab.checks): students are
-    ``{"id", "workdir", "cells"}``."""
+    ``{"id", "workdir", "cells"}``, or without ``cells`` when a ``prepared_dir`` is added to the
+    spec; ``preload``, what a template imports (:func:`convlab.launch.notebook_imports`)."""
     return {"assignment": assignment, "sandbox": kind, "results_dir": str(results_dir),
             "call_timeout": settings.call_timeout, "first_call_timeout": settings.first_call_timeout,
-            "cell_timeout": settings.cell_timeout, "seed": settings.seed, "students": students}
+            "cell_timeout": settings.cell_timeout, "seed": settings.seed, "students": students,
+            "template": settings.template, "preload": list(preload)}
 
 
 def checks_command(tests: Path, spec_path: Path) -> list[str]:
-    """pytest on the hidden checks with the convlab plugin, ignoring any project pytest config."""
+    """pytest on the hidden checks with the convlab plugin, ignoring any project pytest config.
+
+    Failures are the students' results, which the plugin writes itself; pytest's own report
+    of them is cut to a line each (a traceback each, hundreds in a class, cost time and tell
+    nobody anything). A check that crashes in the grader keeps its traceback in the results
+    (``internal_errors``).
+    """
     return [sys.executable, "-m", "pytest", str(tests), "-p", "convlab.checks", "--convlab-class", str(spec_path),
-            "-q", "-p", "no:cacheprovider", "-o", "addopts=", "--rootdir", str(tests.parent if tests.is_file() else tests),
-            "-o", "console_output_style=classic"]
+            "-q", "--tb=line", "-rN", "-p", "no:cacheprovider", "-o", "addopts=",
+            "--rootdir", str(tests.parent if tests.is_file() else tests), "-o", "console_output_style=classic"]
 
 
-def _launch_shards(course: Course, assignment: str, ready: list[Prepared], settings: Settings,
+def _launch_shards(course: Course, assignment: str, notebook_name: str, students: list[str], settings: Settings,
                    kind: str, scratch: Path) -> tuple[list[subprocess.Popen], list]:
-    """One pytest process per shard of the class; returns the processes and their open logs."""
-    shards = [ready[k::settings.jobs] for k in range(settings.jobs)]
+    """One pytest process per shard of the class; returns the processes and their open logs.
+
+    Student k goes to shard k % jobs. Each shard reads a student's cells from
+    ``prepared/<student>.json`` when the grading process has written it (:func:`convlab.checks`).
+    """
+    shards = [students[k::settings.jobs] for k in range(settings.jobs)]
+    preload = launch.notebook_imports(_source_notebook(course, assignment, notebook_name))
     processes, logs = [], []
     for k, members in enumerate(s for s in shards if s):
-        students = [{"id": p.student, "workdir": str(p.workdir), "cells": p.sources} for p in members]
+        spec = class_spec(assignment, [{"id": sid, "workdir": str(scratch / "work" / sid)} for sid in members],
+                          kind, scratch / "results", settings, preload)
         spec_path = scratch / f"shard-{k}.json"
-        write_json_atomically(spec_path, class_spec(assignment, students, kind, scratch / "results", settings))
+        write_json_atomically(spec_path, {**spec, "prepared_dir": str(scratch / "prepared")})
         logs.append(open(scratch / f"shard-{k}.log", "w"))
         processes.append(subprocess.Popen(checks_command(course.grader_tests(assignment), spec_path),
                                           stdout=logs[-1], stderr=subprocess.STDOUT, cwd=course.root,
@@ -177,17 +194,16 @@ def _grade(course: Course, assignment: str, submissions: Path, students: list[st
     for sid in todo:  # results of a run killed before it recorded them are not trusted: graded again
         (scratch / "results" / f"{sid}.json").unlink(missing_ok=True)
     skip = skipped_grade_ids(course, assignment, notebook_name)
-    prepared = {sid: prepare(course, assignment, notebook_name, sid, folder, scratch / "work" / sid, skip)
-                for sid, folder in todo.items()}
     timestamps = {sid: _timestamp(folder) for sid, folder in todo.items()}
-    ready = [p for p in prepared.values() if p.problem is None]
+    shutil.rmtree(scratch / "prepared", ignore_errors=True)  # a killed run's are not this run's
+    (scratch / "work").mkdir(exist_ok=True)
 
-    feedback = ClassFeedback(course, assignment)
+    feedback = FeedbackPool(course, assignment, settings.jobs)
     for sid in grades:  # recorded by the killed run this one resumes: their feedback may be missing
-        _feedback(feedback, assignment, sid)
+        feedback.submit(sid)
 
     def finish(prep: Prepared, results: dict | None):
-        """Record one student (autograded notebook, gradebook, journal entry), then write their feedback."""
+        """Record one student (autograded notebook, gradebook, journal entry), then have their feedback written."""
         scores = score_grade_cells((results or {}).get("checks", []), points)
         notebook = record.autograded_notebook(prep, results, scores, points)
         failed = [c for c in (results or {}).get("checks", []) if not c["passed"]]
@@ -200,20 +216,27 @@ def _grade(course: Course, assignment: str, submissions: Path, students: list[st
         except (OSError, SQLAlchemyError) as error:
             raise RecordingFailed(f"could not record {prep.student}: {error}") from error
         grades[prep.student] = grade
-        _feedback(feedback, assignment, prep.student)
+        feedback.submit(prep.student)
 
     processes, logs = [], []
     try:
-        for prep in prepared.values():
+        if todo:  # the shards start (Python, pytest, the template) while the students are prepared
+            processes, logs = _launch_shards(course, assignment, notebook_name, list(todo), settings, kind, scratch)
+        ready = []
+        for sid, folder in todo.items():  # in the order the shards take them
+            prep = prepare(course, assignment, notebook_name, sid, folder, scratch / "work" / sid, skip)
+            write_json_atomically(scratch / "prepared" / f"{sid}.json",
+                                  {"problem": prep.problem} if prep.problem else {"cells": prep.sources})
             if prep.problem:
                 prep.notebook = _release_notebook(course, assignment, notebook_name)
                 finish(prep, None)
-        if ready:
-            processes, logs = _launch_shards(course, assignment, ready, settings, kind, scratch)
+            else:
+                ready.append(prep)
         _collect(scratch, ready, processes, finish, grades, points, settings.progress, len(folders))
     except RecordingFailed as failure:
         for process in processes:
             process.kill()
+        feedback.cancel()
         raise SystemExit(f"convlab grade stopped: {failure}. {sum(g.recorded for g in grades.values())} of "
                          f"{len(folders)} students are recorded, each one whole (notebook and gradebook). "
                          "Make room or make the folder writable, then run the same command again: "
@@ -223,6 +246,10 @@ def _grade(course: Course, assignment: str, submissions: Path, students: list[st
             process.wait()
         for log in logs:
             log.close()
+    for student, problem in feedback.finish().items():
+        print(f"nbgrader generate_feedback failed for {student} (the grades are recorded; run "
+              f"`nbgrader generate_feedback {assignment} --student {student}` again): {problem[-300:]}",
+              file=sys.stderr)
     journal.finish()
     return [grades[sid] for sid in sorted(grades)]
 
@@ -246,15 +273,6 @@ def _collect(scratch: Path, ready: list[Prepared], processes: list, finish, grad
             time.sleep(0.05)
 
 
-def _feedback(feedback: ClassFeedback, assignment: str, student: str) -> None:
-    """nbgrader's feedback for a recorded student; a failure is reported, the grades stay."""
-    problem = feedback.write(student)
-    if problem:
-        print(f"nbgrader generate_feedback failed for {student} (the grades are recorded; run "
-              f"`nbgrader generate_feedback {assignment} --student {student}` again): {problem[-300:]}",
-              file=sys.stderr)
-
-
 def _timestamp(folder: Path) -> str | None:
     path = folder / "timestamp.txt"
     return path.read_text().strip() if path.is_file() else None
@@ -264,6 +282,12 @@ def _release_notebook(course: Course, assignment: str, notebook_name: str):
     import nbformat
 
     return nbformat.read(course.release(assignment) / f"{notebook_name}.ipynb", as_version=4)
+
+
+def _source_notebook(course: Course, assignment: str, notebook_name: str):
+    import nbformat
+
+    return nbformat.read(course.source(assignment) / f"{notebook_name}.ipynb", as_version=4)
 
 
 def _progress(total: int, enabled: bool, initial: int):

@@ -131,3 +131,20 @@ def test_the_template_imports_what_the_instructors_notebook_imports():
         nbformat.v4.new_markdown_cell("import pandas"),
     ])
     assert notebook_imports(notebook) == ["numpy", "matplotlib.pyplot", "keras", "scipy.signal"]
+
+
+def test_a_fork_checks_what_it_holds_before_it_serves():
+    """A fork says ready only as a private uid holding no capability, with no_new_privs: this test
+    process (root, as CI runs) fails the check a fork makes, and a fork told any uid but a private
+    one refuses before it changes anything."""
+    with pytest.raises(forkserver.IsolationFailed, match="privileges left after dropping them"):
+        forkserver.verify_dropped(os.getuid())
+    with pytest.raises(forkserver.IsolationFailed, match="uid 0 is not a private uid"):
+        forkserver._drop_privileges(0)
+
+
+def test_only_private_uids_are_killed_wholesale():
+    with pytest.raises(ValueError):
+        sandbox.kill_private_processes(0)
+    with pytest.raises(ValueError):
+        sandbox.kill_private_processes(os.getuid() or 65534)

@@ -109,7 +109,8 @@ def student(request, sandbox_overlays):
         student.start()
     except Exception as exc:  # the student's files can stop Python from starting at all
         start_error = str(exc)
-    timing = {"notebook_seconds": round(time.perf_counter() - started, 3), "checks_started": time.perf_counter()}
+    timing = {"notebook_seconds": round(time.perf_counter() - started, 3), "checks_started": time.perf_counter(),
+              "forked": student.forked}
     request.addfinalizer(lambda: run.finish(student, start_error, timing))
     if start_error:
         raise StudentError(f"your notebook could not be run: {start_error}")

@@ -97,6 +97,8 @@ def _own_namespaces(folder: str, workdir: str) -> None:
 
 def _drop_privileges(uid: int) -> None:
     """Become ``uid`` with no capability in any set and no way to gain one."""
+    if uid < sandbox.PRIVATE_UID_BASE:  # a worker runs as the grading process's private uid, never another
+        raise IsolationFailed(f"uid {uid} is not a private uid")
     last = int(open("/proc/sys/kernel/cap_last_cap").read())
     for cap in range(last + 1):
         _check(_libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0), "drop the bounding set")
@@ -106,6 +108,11 @@ def _drop_privileges(uid: int) -> None:
     os.setresuid(uid, uid, uid)  # clears the permitted and effective sets
     _check(_libc.capset(ctypes.byref(_CapHeader(_CAPABILITY_VERSION_3, 0)), (_CapData * 2)()), "clear capabilities")
     _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "set no_new_privs")
+    verify_dropped(uid)
+
+
+def verify_dropped(uid: int) -> None:
+    """Raise unless this process is ``uid`` with every capability set empty and no_new_privs set."""
     status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines() if ":" in line)
     kept = {key: status[key].strip() for key in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
             if int(status[key], 16)}

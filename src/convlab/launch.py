@@ -11,6 +11,7 @@ and a kill that leaves nothing of it behind.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -164,7 +165,7 @@ class Template:
                 return None
             sandbox.hand_over(workdir, self.uid)
             ours, theirs = socket.socketpair()
-            request = {"op": "spawn", "folder": workdir.name, "uid": self.uid, "limits": limits.__dict__,
+            request = {"op": "spawn", "folder": workdir.name, "uid": self.uid, "limits": dataclasses.asdict(limits),
                        "processes": sandbox.process_limit("bwrap", limits)}
             try:
                 socket.send_fds(self._control, [json.dumps(request).encode()], [theirs.fileno()])
@@ -174,8 +175,8 @@ class Template:
         except TemplateUnavailable as error:
             self.disable(str(error))
             return None
-        except OSError as error:  # the control socket is gone with the template
-            self.disable(f"the template process cannot be reached ({error}; {self._ended()})")
+        except Exception as error:  # its socket gone with it, or a fault of the template's: grading goes on cold
+            self.disable(f"the template process failed ({type(error).__name__}: {error}; {self._ended()})")
             return None
         return WarmProcess(self, int(pid), ours, self.uid)
 

@@ -14,6 +14,12 @@ touching anyone else, and whatever the worker left behind is found by its uid
 and killed. A grader that is not root runs bubblewrap in a user namespace as
 itself; the process limit then also counts the grader's own processes.
 
+A root grader may also start, once per grading process, a template in the
+same sandbox (:func:`template_command`) with the spool of private copies in
+place of one copy, and fork its workers from it (:mod:`convlab.forkserver`
+makes each fork the sandbox above before any student code runs). Elsewhere
+every worker starts cold.
+
 In a container (``docker``) the Python environment is the image's, built by
 ``docker/``; the rest holds as with bubblewrap.
 """
@@ -139,6 +145,8 @@ def kill_private_processes(uid: int | None, wait: float = 5.0) -> None:
     """
     if uid is None:
         return
+    if uid < PRIVATE_UID_BASE:  # kill(-1) as any other uid would reach its every process, or (root) all
+        raise ValueError(f"uid {uid} is not a private uid: its processes are not the workers'")
     pid = os.fork()
     if pid == 0:  # the child takes the uid: kill(-1) then reaches exactly that uid's processes
         try:

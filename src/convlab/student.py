@@ -131,6 +131,10 @@ class Worker:
             code = self.process.returncode(timeout=0)
         return f"the Python process died while {doing}: {_signal_name(code)}"
 
+    @property
+    def forked(self) -> bool:
+        return isinstance(self.process, launch.WarmProcess)
+
     def alive(self) -> bool:
         return self.process.alive()
 
@@ -208,23 +212,24 @@ class Student:
             self._worker = None
         self._generation += 1
         if self.template is not None and not self.template.broken:
-            worker = Worker.start(self.sandbox_kind, self.workdir, self.limits, self.overlays, self.template)
-            try:
-                worker.wait_ready(self.start_timeout)
+            worker = self._ready_worker(self.template)
+            if worker is not None:
                 return worker
-            except (WorkerLost, launch.TemplateUnavailable) as error:
-                # Nothing of the student's ran before ready: the template is at fault, not them.
-                worker.kill()
-                if isinstance(worker.process, launch.WarmProcess):
-                    self.template.disable(f"a forked worker failed to start: {error}")
-                else:
-                    raise StudentError(f"Python could not start in your submission folder: {error}") from None
-        worker = Worker.start(self.sandbox_kind, self.workdir, self.limits, self.overlays)
+        return self._ready_worker(None)
+
+    def _ready_worker(self, template: launch.Template | None) -> Worker | None:
+        """A worker that has said ready; None when a fork of ``template`` failed before it did."""
+        worker = Worker.start(self.sandbox_kind, self.workdir, self.limits, self.overlays, template)
         try:
             worker.wait_ready(self.start_timeout)
-        except WorkerLost as lost:  # e.g. a file in the submission shadows a module Python needs
-            raise StudentError(f"Python could not start in your submission folder: {lost}") from None
-        return worker
+            return worker
+        except (WorkerLost, launch.TemplateUnavailable) as error:
+            worker.kill()
+            if worker.forked:  # nothing of the student's ran before ready: the template is at fault
+                template.disable(f"a forked worker failed to start: {error}")
+                return None
+            # e.g. a file in the submission shadows a module Python needs
+            raise StudentError(f"Python could not start in your submission folder: {error}") from None
 
     def close(self) -> None:
         if self._worker is not None:
@@ -234,7 +239,7 @@ class Student:
     @property
     def forked(self) -> bool:
         """Whether the live worker was forked from a template (else it started cold)."""
-        return self._worker is not None and isinstance(self._worker.process, launch.WarmProcess)
+        return self._worker is not None and self._worker.forked
 
     # -- what checks use ---------------------------------------------------------
     @contextmanager

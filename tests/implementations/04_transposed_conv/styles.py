@@ -121,9 +121,8 @@ def train_autoencoder__functional_bce(x, epochs=10, batch_size=64):
 
 
 def train_autoencoder__dead_code_on_first_training(x, epochs=10, batch_size=64, _trainings=[]):
-    """The reference, except that its first training starts with every code channel dead (a ReLU
-    that never fires, as an unlucky initialisation can leave one): correct code must not lose
-    points to chance, so the grader trains a model short of the full step again."""
+    """The reference, whose first training starts with every code channel dead (an unlucky initialisation)."""
+    # Correct code must not lose points to chance: the grader trains a model short of the full step again.
     _trainings.append(len(x))
     model = keras.Sequential([
         keras.Input(shape=(32, 32, 1)),

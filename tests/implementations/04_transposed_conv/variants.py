@@ -165,8 +165,6 @@ def train_autoencoder__never_fits(x, epochs=10, batch_size=64):
 
 
 def train_autoencoder__standardised_by_zero(x, epochs=10, batch_size=64):
-    """Standardises the images pixel by pixel first; the border pixels are 0 in every digit, so
-    x.std(axis=0) is 0 there, the inputs hold NaN, and so do the trained weights and every
-    reconstruction."""
+    """Standardises each pixel by x.std(axis=0), which is 0 at the border: NaN inputs, weights and reconstructions."""
     x = (x - x.mean(axis=0)) / x.std(axis=0)
     return R.train_autoencoder(x, epochs=epochs, batch_size=batch_size)

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # nbgrader's gradebook runs `alembic`, which lives in the environment's bin/.
 RUN := PATH="$(BIN):$$PATH"
 
-.PHONY: env demo test clean
+.PHONY: env demo test benchmark clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -28,6 +28,10 @@ demo: env
 
 test: env
 	$(RUN) $(PY) -m pytest
+
+# convlab grade against nbgrader autograde on synthetic classes (about 45 minutes on 2 cores).
+benchmark: env
+	$(RUN) $(PY) benchmarks/class_throughput.py --growth --cold
 
 clean:
 	rm -rf .convlab autograded/*/ feedback submitted gradebook.db grades.csv

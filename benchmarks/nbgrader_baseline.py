@@ -52,7 +52,13 @@ def nbgrader_notebook(path: Path) -> None:
 
 
 def _environment(home: Path | None = None) -> dict[str, str]:
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    """nbgrader's environment: this one's bin/ first, and TensorFlow's C++ log silenced.
+
+    nbgrader scores a grade cell 0 when anything lands on stderr in it, and on a machine
+    without a GPU TensorFlow logs its failed CUDA probe there at its first operation,
+    in whichever grade cell that is: an instructor grading with nbgrader silences it.
+    """
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", TF_CPP_MIN_LOG_LEVEL="3")
     if home is not None:
         env["HOME"] = str(home)
     return env

@@ -29,7 +29,7 @@ demo: env
 test: env
 	$(RUN) $(PY) -m pytest
 
-# convlab grade against nbgrader autograde on synthetic classes (about 45 minutes on 2 cores).
+# convlab grade against nbgrader autograde on synthetic classes (about 50 minutes on 2 cores).
 benchmark: env
 	$(RUN) $(PY) benchmarks/class_throughput.py --growth --cold
 

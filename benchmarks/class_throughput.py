@@ -1,6 +1,6 @@
 """Grade a synthetic class with ``convlab grade`` and with ``nbgrader autograde``, side by side.
 
-    python benchmarks/class_throughput.py                      # the full run (about 45 min on 2 cores)
+    python benchmarks/class_throughput.py                      # the full run (about 50 min on 2 cores)
     python benchmarks/class_throughput.py --assignments 01_convolution --size 30 --growth
 
 The class of an assignment is its example submissions (``examples/submissions/``:
@@ -20,7 +20,7 @@ process tree, sampled). The two must agree on which submissions pass (full
 marks): a disagreement is printed with the grade cells behind it, and the
 script exits 1 if the reference or the untouched release is judged
 differently or convlab fails. ``--growth`` also grades 10 and 30 students (and
-``--jobs 1``) so the plot shows how the cost grows, and prints the time each
+``--jobs 1`` at full size) so the plot shows how the cost grows, and prints the time each
 added student costs. ``--cold`` also grades with ``convlab grade
 --no-template`` (every worker a fresh Python), to show what the template saves.
 
@@ -307,14 +307,16 @@ def targets(runs: list[Run], jobs: int, public: list[dict]) -> list[str]:
                 lines.append(f"{'MET    ' if linear or tool != 'convlab' else 'NOT MET'} {tool} grows linearly "
                              f"({assignment}): each added student costs "
                              + ", ".join(f"{c:.2f} s ({a[0]}->{b[0]})" for c, a, b in zip(costs, points, points[1:])))
-        single = [r for r in runs if (r.assignment, r.tool, r.jobs) == (assignment, "convlab", 1)]
-        for one in single:
-            many = find.get((assignment, "convlab", one.students, jobs))
-            if many and jobs > 1:
-                speedup = one.wall_s / many.wall_s
-                lines.append(f"{'MET    ' if speedup >= 0.75 * jobs else 'NOT MET'} --jobs {jobs} uses its cores "
-                             f"({assignment}, {one.students} students): {speedup:.2f}x the speed of --jobs 1 "
-                             f"(target {0.75 * jobs:g}x)")
+        full = find.get((assignment, "convlab", DEFAULT_SIZES.get(assignment, 20), jobs))
+        if full:
+            # The grading process and the feedback pool work beside the shards, so --jobs 1 already
+            # keeps more than one core busy: what --jobs N must do is keep N busy.
+            busy = full.cpu_s / (full.wall_s * jobs)
+            one = find.get((assignment, "convlab", full.students, 1))
+            versus = f"; {one.wall_s / full.wall_s:.2f}x the speed of --jobs 1" if one and jobs > 1 else ""
+            lines.append(f"{'MET    ' if busy >= 0.8 else 'NOT MET'} --jobs {jobs} uses its cores ({assignment}, "
+                         f"{full.students} students): {busy:.0%} of {jobs} cores busy over the run{versus} "
+                         "(target 80%)")
     return lines
 
 
@@ -337,7 +339,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, help="students per assignment (default: 100, or 20 for 03 and 04)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     parser.add_argument("--growth", action="store_true",
-                        help="also grade 10 and 30 students of the first assignment, and with --jobs 1")
+                        help="also grade 10 and 30 students of the first assignment, and all with --jobs 1")
     parser.add_argument("--cold", action="store_true", help="also grade with convlab grade --no-template")
     parser.add_argument("--no-public-checks", action="store_true", help="skip timing the public checks")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
@@ -347,7 +349,7 @@ def main() -> None:
     plan = [(a, args.size or DEFAULT_SIZES.get(a, 20), args.jobs) for a in args.assignments]
     if args.growth:
         first, size = plan[0][0], plan[0][1]
-        plan[1:1] = [(first, n, args.jobs) for n in (10, 30) if n < size] + [(first, min(30, size), 1)]
+        plan[1:1] = [(first, n, args.jobs) for n in (10, 30) if n < size] + [(first, size, 1)]
     runs, disagreements, broken = [], [], False
     for assignment, size, jobs in plan:
         with tempfile.TemporaryDirectory(prefix="convlab-throughput-") as tmp:

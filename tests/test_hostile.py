@@ -66,10 +66,12 @@ def run(course, tmp_path_factory):
               "hidden": tree_digest(course.grader_tests(ASSIGNMENT))}
     listener = cases.Listener()
     env = dict(os.environ, HOME=str(home), **{SECRET: "grades-are-private"})
+    # 15 s a cell: the memory bomb touches 3 GiB before the 4 GiB limit stops it, and a busy
+    # virtual machine was seen to take 8 s to hand over that much memory (a timeout, not MemoryError).
     try:
         done = subprocess.run(
             [sys.executable, "-m", "convlab.cli", "--course", str(course.root), "grade", ASSIGNMENT,
-             "--sandbox", "bwrap", "--jobs", "2", "--cell-timeout", "8", "--call-timeout", "3",
+             "--sandbox", "bwrap", "--jobs", "2", "--cell-timeout", "15", "--call-timeout", "3",
              "--first-call-timeout", "8", "--quiet"],
             capture_output=True, text=True, env=env, timeout=1800)
     finally:

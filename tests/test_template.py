@@ -45,6 +45,31 @@ def test_what_a_student_leaves_in_tmp_the_next_one_never_sees(template):
     second.close()
 
 
+def test_what_the_sandbox_mounts_below_tmp_stays_in_a_forks_fresh_tmp(tmp_path):
+    """A checkout in /tmp has its environment bound below the sandbox's /tmp: a fork's new /tmp
+    must show it again, read-only, or the fork loses its Python (as CI's clone once did)."""
+    shown = tmp_path / "shown.txt"
+    shown.write_text("read-only data")
+    template = Template(tmp_path / "spool", ["numpy"], overlays={"/tmp/environment/data.txt": shown})
+    (tmp_path / "spool").mkdir()
+    student = forked(template, "me", ["""
+import os
+def probe():
+    try:
+        open('/tmp/environment/data.txt', 'a').write('changed')
+        written = True
+    except OSError:
+        written = False
+    open('/tmp/mine.txt', 'w').write('a scratch file')
+    return [open('/tmp/environment/data.txt').read(), written, sorted(os.listdir('/tmp'))]
+"""])
+    content, written, listing = student.call("probe")
+    assert content == "read-only data" and not written
+    assert "mine.txt" in listing and "environment" in listing
+    student.close()
+    template.close()
+
+
 def test_students_do_not_share_random_draws(template):
     cells = ["import numpy as np, random\ndef probe():\n    return [float(np.random.rand()), random.random()]"]
     draws = []

@@ -9,8 +9,9 @@ fork becomes one student's worker (:mod:`convlab.worker`) only after it has
 made itself what a sandbox of its own would be:
 
 * a mount namespace of its own, in which the student's private copy is bound at
-  the sandbox's usual place, ``/tmp`` is a fresh tmpfs, and the folder holding
-  every student's copy (the spool) is unmounted;
+  the sandbox's usual place, ``/tmp`` is a fresh tmpfs (holding again what the
+  sandbox mounts below /tmp), and the folder holding every student's copy (the
+  spool) is unmounted;
 * an IPC namespace of its own;
 * the grading process's private uid, no capabilities in any set, no way to
   gain any (``no_new_privs``, an empty bounding set), and the worker's
@@ -42,6 +43,7 @@ import gc
 import json
 import os
 import random
+import re
 import select
 import signal
 import socket
@@ -54,7 +56,7 @@ from convlab import sandbox, worker
 SPOOL = "/run/convlab"
 
 _CLONE_NEWNS, _CLONE_NEWIPC = 0x00020000, 0x08000000
-_MS_NOSUID, _MS_NODEV, _MS_BIND, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x1000, 0x4000, 0x40000
+_MS_NOSUID, _MS_NODEV, _MS_BIND, _MS_MOVE, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x1000, 0x2000, 0x4000, 0x40000
 _MNT_DETACH = 2
 _PR_SET_PDEATHSIG, _PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS, _PR_CAP_AMBIENT = 1, 24, 38, 47
 _PR_CAP_AMBIENT_CLEAR_ALL = 4
@@ -90,9 +92,43 @@ def _own_namespaces(folder: str, workdir: str) -> None:
     if os.path.dirname(source) != SPOOL or not os.path.isdir(source):
         raise IsolationFailed(f"no private copy named {folder!r}")
     _check(_libc.mount(source.encode(), workdir.encode(), None, _MS_BIND, None), "bind the private copy")
-    _check(_libc.mount(b"tmpfs", b"/tmp", b"tmpfs", _MS_NOSUID | _MS_NODEV, b"mode=1777"), "mount /tmp")
     _check(_libc.umount2(SPOOL.encode(), _MNT_DETACH), "unmount the spool")
+    _fresh_tmp()
     os.chdir(workdir)
+
+
+def _fresh_tmp() -> None:
+    """An empty /tmp of the fork's own, with what the sandbox mounted below /tmp mounted there again.
+
+    The environment itself may live under /tmp (a checkout in /tmp/..., its .venv): the
+    sandbox binds it read-only on its /tmp, and a tmpfs laid over /tmp would hide it.
+    So the new tmpfs is built where the spool was, those mounts are bound into it as
+    they are (read-only stays read-only), and it is then moved over /tmp.
+    """
+    _check(_libc.mount(b"tmpfs", SPOOL.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, b"mode=1777"), "mount a new /tmp")
+    for point in _mounts_below("/tmp"):
+        inside = SPOOL + point[len("/tmp"):]
+        if os.path.isdir(point):
+            os.makedirs(inside, exist_ok=True)
+        else:  # a single file shown in place (an overlay): the mount point is a file
+            os.makedirs(os.path.dirname(inside), exist_ok=True)
+            open(inside, "a").close()
+        _check(_libc.mount(point.encode(), inside.encode(), None, _MS_BIND | _MS_REC, None), f"bind {point}")
+    _check(_libc.mount(SPOOL.encode(), b"/tmp", None, _MS_MOVE, None), "move the new /tmp in place")
+
+
+def _mounts_below(folder: str) -> list[str]:
+    """The outermost mount points strictly below ``folder`` (a recursive bind of each takes the rest)."""
+    points = []
+    for line in open("/proc/self/mountinfo").read().splitlines():
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), line.split()[4])  # \040 is a space
+        if point.startswith(folder + "/"):
+            points.append(point)
+    outermost = []
+    for point in sorted(set(points)):
+        if not any(point.startswith(top + "/") for top in outermost):
+            outermost.append(point)
+    return outermost
 
 
 def _drop_privileges(uid: int) -> None:

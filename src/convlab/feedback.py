@@ -48,7 +48,7 @@ class FeedbackExporter(HTMLExporter):
     templates a ``tabindex``, and writes the page out again: two thirds of the time of a
     student's feedback. nbgrader's feedback template is the classic one, which has no
     JupyterLab cells, so the one change is the images', made here on their tags alone.
-    tests/test_feedback.py holds the page to nbconvert's own, parsed.
+    tests/test_grading.py holds the page to nbconvert's own, parsed.
     """
 
     def from_notebook_node(self, nb, resources=None, **kw):

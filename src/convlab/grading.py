@@ -126,7 +126,7 @@ def _launch_shards(course: Course, assignment: str, notebook_name: str, students
     ``prepared/<student>.json`` when the grading process has written it (:func:`convlab.checks`).
     """
     shards = [students[k::settings.jobs] for k in range(settings.jobs)]
-    preload = launch.notebook_imports(_source_notebook(course, assignment, notebook_name))
+    preload = launch.notebook_imports(_notebook(course.source(assignment), notebook_name))
     processes, logs = [], []
     for k, members in enumerate(s for s in shards if s):
         spec = class_spec(assignment, [{"id": sid, "workdir": str(scratch / "work" / sid)} for sid in members],
@@ -228,7 +228,7 @@ def _grade(course: Course, assignment: str, submissions: Path, students: list[st
             write_json_atomically(scratch / "prepared" / f"{sid}.json",
                                   {"problem": prep.problem} if prep.problem else {"cells": prep.sources})
             if prep.problem:
-                prep.notebook = _release_notebook(course, assignment, notebook_name)
+                prep.notebook = _notebook(course.release(assignment), notebook_name)
                 finish(prep, None)
             else:
                 ready.append(prep)
@@ -278,16 +278,10 @@ def _timestamp(folder: Path) -> str | None:
     return path.read_text().strip() if path.is_file() else None
 
 
-def _release_notebook(course: Course, assignment: str, notebook_name: str):
+def _notebook(folder: Path, notebook_name: str):
     import nbformat
 
-    return nbformat.read(course.release(assignment) / f"{notebook_name}.ipynb", as_version=4)
-
-
-def _source_notebook(course: Course, assignment: str, notebook_name: str):
-    import nbformat
-
-    return nbformat.read(course.source(assignment) / f"{notebook_name}.ipynb", as_version=4)
+    return nbformat.read(folder / f"{notebook_name}.ipynb", as_version=4)
 
 
 def _progress(total: int, enabled: bool, initial: int):

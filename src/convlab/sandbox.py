@@ -53,6 +53,9 @@ IMAGE_SITE_PACKAGES = "/opt/venv/lib/python3.11/site-packages"
 SANDBOX_UID = 65534
 #: Private uids (root graders): this plus the grading process's pid, above every account's uid.
 PRIVATE_UID_BASE = 2**30
+#: What a root grader's bwrap keeps only until setpriv execs the worker without any: to switch
+#: uid, drop the bounding set, and enter the private copy (the private uid's, mode 0700) as --chdir does.
+WORKER_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_DAC_OVERRIDE")
 
 NOT_ISOLATED_WARNING = (
     "WARNING: bubblewrap (bwrap) is not available: student code runs in a plain subprocess "
@@ -290,9 +293,7 @@ def worker_command(kind: str, workdir: Path, overlays: dict[str, Path] | None = 
         args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                 "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
     else:  # root: no user namespace; the worker drops to its private uid before Python starts
-        # Kept only until setpriv execs Python without any: to switch uid, drop the bounding
-        # set, and enter the private copy (the private uid's, mode 0700) as --chdir does.
-        args = _bwrap_as_root(("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_DAC_OVERRIDE"))
+        args = _bwrap_as_root(WORKER_CAPS)
         python = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
                   "--bounding-set=-all", "--no-new-privs", "--", *python]
         hand_over(workdir, uid)
@@ -303,7 +304,7 @@ def worker_command(kind: str, workdir: Path, overlays: dict[str, Path] | None = 
 
 #: What a template keeps until each of its forks drops it (:mod:`convlab.forkserver`): the
 #: worker's own capabilities, plus mounting the fork's view (SYS_ADMIN) and killing it (KILL).
-TEMPLATE_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_DAC_OVERRIDE", "CAP_SYS_ADMIN", "CAP_KILL")
+TEMPLATE_CAPS = (*WORKER_CAPS, "CAP_SYS_ADMIN", "CAP_KILL")
 
 
 def template_available(kind: str) -> bool:

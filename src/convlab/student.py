@@ -90,7 +90,6 @@ class Worker:
     def wait_ready(self, timeout: float) -> None:
         reply = self._read_reply(0, timeout, "starting Python")
         if reply.get("isolation"):  # a fork that could not isolate itself ran nothing of the student's
-            self.kill()
             raise launch.TemplateUnavailable(f"a forked worker could not isolate itself: {reply['isolation']}")
 
     def _read_reply(self, expected_id: int, timeout: float, doing: str) -> dict:

@@ -1,9 +1,10 @@
 """What a student may read about a failed check: the message, never the check's code or values."""
 
+import numpy as np
 import pytest
 
 from convlab.checks import failure_message
-from convlab.diagnose import fail
+from convlab.diagnose import KnownMistake, expect_array, fail
 from convlab.student import StudentError
 
 
@@ -18,6 +19,15 @@ def test_diagnoses_and_student_errors_pass_through():
         fail("output is 2 rows short")
     assert failure_message(info) == ("output is 2 rows short", False)
     assert message_of(StudentError("conv2d raised IndexError: ...")) == ("conv2d raised IndexError: ...", False)
+
+
+def test_a_known_mistake_keeps_its_message_and_gives_its_diagnosis_as_data():
+    """Feedback groups checks by the diagnosis; the message reads as it always did."""
+    with pytest.raises(KnownMistake) as info:
+        expect_array(np.array([3.0, 2.0]), np.array([2.0, 3.0]), what="f(x of 2)",
+                     variants={"it reverses the output": np.array([3.0, 2.0])})
+    assert failure_message(info) == ("f(x of 2) is wrong: it reverses the output", False)
+    assert (info.value.what, info.value.diagnosis) == ("f(x of 2)", "it reverses the output")
 
 
 def test_an_assert_message_is_kept_but_not_the_rewritten_expression():

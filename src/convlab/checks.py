@@ -5,9 +5,10 @@ plugin and a class file (``--convlab-class``) naming the students to grade.
 Every check that asks for the ``student`` fixture runs once per student; the
 fixture is session-scoped, so pytest groups the checks by student and keeps one
 worker alive per student while their checks run. When a student's checks are
-done, their results (one line per check: grade id, pass/fail, message) and the
-outputs of their notebook's cells are written to ``<results>/<student>.json``
-atomically, which is what the rest of the pipeline reads.
+done, their results (one line per check: grade id, pass/fail, message; for a
+known mistake also its call and diagnosis, :class:`convlab.diagnose.KnownMistake`)
+and the outputs of their notebook's cells are written to
+``<results>/<student>.json`` atomically, which is what the rest of the pipeline reads.
 
 Checks use these from here: ``pytest.mark.grade_id("q")`` (module-level
 ``pytestmark``), the ``student``, ``rng`` and ``run_seed`` fixtures, and
@@ -27,6 +28,7 @@ import numpy as np
 import pytest
 
 from convlab import sandbox
+from convlab.diagnose import KnownMistake
 from convlab.launch import Template
 from convlab.student import Student, StudentError
 
@@ -189,6 +191,8 @@ class ClassRun:
                   "passed": report.passed, "message": ""}
         if report.failed and call.excinfo is not None:
             record["message"], internal = failure_message(call.excinfo)
+            if isinstance(call.excinfo.value, KnownMistake):  # kept apart, so feedback can group by diagnosis
+                record.update(what=call.excinfo.value.what, diagnosis=call.excinfo.value.diagnosis)
             if internal:  # the grader's fault: not counted against the student (convlab.scoring)
                 record["internal"] = True
                 self.internal_errors[student_id].append(

@@ -18,7 +18,7 @@ import numbers
 import numpy as np
 import pytest
 
-__all__ = ["fail", "fail_if", "expect", "expect_close", "expect_array", "expect_unmodified"]
+__all__ = ["KnownMistake", "fail", "fail_if", "expect", "expect_close", "expect_array", "expect_unmodified"]
 
 # Names of the axes of an expected array, by its number of dimensions, so that
 # shape and position messages read "2 rows short" / "at row 3, column 0".
@@ -28,6 +28,19 @@ _AXES = {
     3: ("row", "column", "channel"),
     4: ("sample", "row", "column", "channel"),
 }
+
+
+class KnownMistake(pytest.fail.Exception):
+    """A failed check whose result is what a known mistake gives: its message, and its parts as data.
+
+    ``what`` is the call, ``diagnosis`` the misconception alone (no call, no numbers). The
+    results record both (:mod:`convlab.checks`), so that feedback can say a mistake once for
+    all the checks it fails (:mod:`convlab.record`) without parsing messages.
+    """
+
+    def __init__(self, what: str, diagnosis: str):
+        super().__init__(f"{what} is wrong: {diagnosis}", pytrace=False)
+        self.what, self.diagnosis = what, diagnosis
 
 
 def fail(message: str):
@@ -189,7 +202,8 @@ def expect_array(got, expected, *, what: str, variants: dict | None = None, rtol
     ``what`` names the call in the message ("conv2d(7x9x3 image, 2x3 kernel,
     padding='same')"). ``variants`` maps a diagnosis to the output of a known
     wrong implementation computed by the grader: an output matching one fails
-    with that diagnosis, which is far more useful than "values differ".
+    with that diagnosis (a :class:`KnownMistake`), which is far more useful
+    than "values differ".
     ``atol`` defaults to ``rtol`` times the largest expected magnitude, so a
     correct float32 implementation passes. ``axes`` names the axes for the
     messages (defaults: element; row/column; sample/row/column/channel).
@@ -217,7 +231,7 @@ def expect_array(got, expected, *, what: str, variants: dict | None = None, rtol
     if matches:
         # Two mistakes can give the same output on these inputs: name both.
         also = "".join(f" (the same output also comes from this mistake: {m})" for m in matches[1:])
-        fail(f"{what} is wrong: {matches[0]}{also}")
+        raise KnownMistake(what, f"{matches[0]}{also}")
     if got.shape != expected.shape:
         fail(f"{what} {_shape_problem(got, expected, axes)}")
     fail(f"{what} {_value_problem(got, expected, rtol, atol, axes, edges_hint)}")

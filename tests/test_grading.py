@@ -5,6 +5,7 @@ library call ``convlab grade`` makes; every test then reads what a user would:
 the gradebook, the autograded notebooks, the feedback, the printed table.
 """
 
+import json
 import re
 import subprocess
 import sys
@@ -88,7 +89,7 @@ def gradebook_scores(course, student):
 def check_messages(course, student, grade_id):
     nb = nbformat.read(course.autograded(student, ASSIGNMENT) / "convolution.ipynb", 4)
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-    return cell.outputs[0]["text"]
+    return cell.outputs[0]["data"]["text/plain"]
 
 
 def test_every_example_is_graded(grades):
@@ -173,6 +174,45 @@ def test_feedback_and_export_work_unchanged(grades, course):
                    cwd=course.root, check=True, capture_output=True)
     csv = (course.root / "grades.csv").read_text()
     assert csv.count(ASSIGNMENT) == len(grades)
+
+
+def formgrader_page(course, student) -> str:
+    """The autograded notebook as formgrader shows it: nbconvert with nbgrader's formgrade template."""
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader.server_extensions.formgrader import handlers
+    from traitlets.config import Config
+
+    config = Config()
+    config.HTMLExporter.template_name = "formgrade"
+    config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
+    resources = {"assignment_id": ASSIGNMENT, "notebook_id": "convolution", "submission_id": "1", "index": 0,
+                 "total": 1, "base_url": "", "student": student, "last_name": None, "first_name": None,
+                 "notebook_path": f"autograded/{student}/{ASSIGNMENT}/convolution.ipynb"}
+    page, _ = HTMLExporter(config=config).from_filename(
+        str(course.autograded(student, ASSIGNMENT) / "convolution.ipynb"), resources=resources)
+    return page
+
+
+def test_a_known_mistake_is_recorded_as_data_and_said_once_in_wrapping_html(grades, course):
+    """flipped_kernel: the checks its flipped kernel fails share one diagnosis, which the feedback page
+    and formgrader show once, in full, as a paragraph (not a <pre> that cuts it off), then the checks."""
+    from bs4 import BeautifulSoup
+
+    results = json.loads((course.scratch(ASSIGNMENT) / "results" / "flipped_kernel.json").read_text())
+    flipped = [c for c in results["checks"] if c.get("diagnosis", "").startswith("it equals the true convolution")]
+    assert len(flipped) >= 2 and all(c["message"] == f"{c['what']} is wrong: {c['diagnosis']}" for c in flipped)
+    diagnosis = flipped[0]["diagnosis"]
+    feedback = (course.root / "feedback" / "flipped_kernel" / ASSIGNMENT / "convolution.html").read_text()
+    for page in (feedback, formgrader_page(course, "flipped_kernel")):
+        soup = BeautifulSoup(page, features="html.parser")
+        heading = soup.find("h4", string=re.compile("^Hidden checks for conv2d: "))
+        report = heading.parent
+        assert heading.find_parent("pre") is None and "rendered_html" in report["class"]
+        assert report.get_text().count(diagnosis) == 1
+        lead = heading.find_next_sibling("p")
+        assert lead.get_text() == f"{len(flipped)} checks found the same mistake: {diagnosis}."
+        listed = [li.get_text(" ", strip=True) for li in lead.find_next_sibling("ul").find_all("li")]
+        assert listed == [f"FAIL {c['check'].split('::')[-1]} : {c['what']}" for c in flipped]
 
 
 def test_one_feedback_converter_serves_the_whole_run(grades, course):
@@ -267,4 +307,4 @@ def test_output_shapes_mistakes_cost_exactly_their_grade_cells(shape_grades, cou
     nb = nbformat.read(course.autograded(student, SHAPES) / "output_shapes.ipynb", 4)
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") in lost:
-            assert "FAIL" in cell.outputs[0]["text"]
+            assert "FAIL" in cell.outputs[0]["data"]["text/plain"]

@@ -82,7 +82,7 @@ def grades(course):
 def report(course, assignment, student, grade_id) -> str:
     nb = nbformat.read(course.autograded(student, assignment) / f"{ASSIGNMENTS[assignment].notebook}.ipynb", 4)
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-    return cell.outputs[0]["text"]
+    return cell.outputs[0]["data"]["text/plain"]
 
 
 @pytest.mark.parametrize("assignment, student", CASES, ids=[f"{a}/{s}" for a, s in CASES])

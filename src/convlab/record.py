@@ -2,17 +2,22 @@
 
 The notebook written to ``autograded/`` is the sanitised submission with its
 cells' outputs from the sandbox, and, in each autograded grade cell, the
-hidden checks' verdicts and messages (never their code or inputs). Scores go
-into nbgrader's gradebook through nbgrader's own ``SaveAutoGrades`` and
-``AssignLatePenalties`` preprocessors, with the autograded cells' scores taken
-from the hidden checks instead of from cell errors; so ``nbgrader
-generate_feedback``, ``export`` and formgrader work unchanged.
+hidden checks' verdicts and messages (never their code or inputs), as HTML
+with a plain-text copy; a known mistake is said once for all the checks it
+fails (:func:`check_report`). Scores go into nbgrader's gradebook through
+nbgrader's own ``SaveAutoGrades`` and ``AssignLatePenalties`` preprocessors,
+with the autograded cells' scores taken from the hidden checks instead of
+from cell errors; so ``nbgrader generate_feedback``, ``export`` and
+formgrader work unchanged.
 """
 
 from __future__ import annotations
 
 import copy
 import warnings
+from collections import defaultdict
+from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 import nbformat
@@ -63,21 +68,86 @@ class SaveCheckScores(SaveAutoGrades):
         self.gradebook.db.commit()  # a flush: see preprocess
 
 
-def check_report(grade_id: str, checks: list[dict], score: float, points: float) -> str:
-    """The text a student sees under a grade cell."""
+def check_report(grade_id: str, checks: list[dict], score: float, points: float) -> nbformat.NotebookNode:
+    """The output under a grade cell: the hidden checks' verdicts, as HTML and as plain text.
+
+    A stream output is a ``<pre>`` block in nbconvert's pages (feedback, formgrader) and in
+    JupyterLab, where a long diagnosis runs off the page; HTML wraps. The plain text says the
+    same for readers of text only. Scores are not read from here: they go to the gradebook.
+    """
     mine = [c for c in checks if c.get("grade_id") == grade_id]
     counted = [c for c in mine if not c.get("internal")]
     passed = sum(c["passed"] for c in counted)
-    lines = [f"Hidden checks for {grade_id}: {passed} of {len(counted)} passed, "
-             f"{score:g} of {points:g} points."]
-    for check in mine:
-        name = check["check"].split("::", 1)[-1]
-        mark = "NOT COUNTED" if check.get("internal") else "PASS" if check["passed"] else "FAIL"
-        message = f": {check['message']}" if check["message"] and not check["passed"] else ""
-        lines.append(f"  {mark}  {name}{message}")
-    if not mine:
-        lines.append("  (no check could run: see the messages above)")
-    return "\n".join(lines) + "\n"
+    heading = (f"Hidden checks for {grade_id}: {passed} of {len(counted)} passed, "
+               f"{score:g} of {points:g} points.")
+    sections = _sections(mine)
+    return nbformat.v4.new_output("display_data", data={"text/html": _html(heading, sections),
+                                                        "text/plain": _text(heading, sections)})
+
+
+@dataclass
+class _Section:
+    """Part of a report: a sentence (or none), then checks as (verdict, check name, detail)."""
+
+    lead: str
+    items: list[tuple[str, str, str]]
+
+
+def _sections(checks: list[dict]) -> list[_Section]:
+    """A known mistake that fails several checks is said once, then its checks are listed
+    with their calls; every other check follows as it is, with its message."""
+    by_diagnosis = defaultdict(list)
+    for check in checks:
+        if check.get("diagnosis"):  # only failed checks have one
+            by_diagnosis[check["diagnosis"]].append(check)
+    shared = {diagnosis: group for diagnosis, group in by_diagnosis.items() if len(group) > 1}
+    sections = [_Section(f"{len(group)} checks found the same mistake: {_sentence(diagnosis)}",
+                         [("FAIL", _name(c), c["what"]) for c in group]) for diagnosis, group in shared.items()]
+    rest = [(_verdict(c), _name(c), "" if c["passed"] else c["message"])
+            for c in checks if c.get("diagnosis") not in shared]
+    if rest:
+        sections.append(_Section("The other checks:" if sections else "", rest))
+    if not checks:
+        sections.append(_Section("No check could run: see the messages above.", []))
+    return sections
+
+
+def _name(check: dict) -> str:
+    return check["check"].split("::", 1)[-1]
+
+
+def _verdict(check: dict) -> str:
+    return "NOT COUNTED" if check.get("internal") else "PASS" if check["passed"] else "FAIL"
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "?", "!")) else f"{text}."
+
+
+def _html(heading: str, sections: list[_Section]) -> str:
+    """Semantic markup only (a heading, paragraphs, lists), every word escaped: messages hold values
+    the student's code chose, and JupyterLab strips styles from an untrusted notebook anyway."""
+    parts = [f"<h4>{escape(heading)}</h4>"]
+    for section in sections:
+        if section.lead:
+            parts.append(f"<p>{escape(section.lead)}</p>")
+        if section.items:
+            parts.append("<ul>\n" + "\n".join(
+                f"<li><strong>{verdict}</strong> <code>{escape(name)}</code>{_detail(escape(detail))}</li>"
+                for verdict, name, detail in section.items) + "\n</ul>")
+    return "\n".join(parts) + "\n"
+
+
+def _text(heading: str, sections: list[_Section]) -> str:
+    blocks = [heading]
+    for section in sections:
+        lines = [f"  {verdict}  {name}{_detail(detail)}" for verdict, name, detail in section.items]
+        blocks.append("\n".join(([section.lead] if section.lead else []) + lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _detail(detail: str) -> str:
+    return f": {detail}" if detail else ""
 
 
 def stream(text: str, name: str = "stdout") -> nbformat.NotebookNode:
@@ -103,7 +173,7 @@ def autograded_notebook(prepared: Prepared, results: dict | None, scores: dict[s
     for cell in notebook.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if cell.cell_type == "code" and grade_id in scores:
-            cell.outputs = [stream(check_report(grade_id, checks, scores[grade_id], points[grade_id]))]
+            cell.outputs = [check_report(grade_id, checks, scores[grade_id], points[grade_id])]
     if prepared.problem or results.get("start_error"):
         why = prepared.problem or f"your notebook could not be run: {results['start_error']}"
         notebook.cells.insert(0, nbformat.v4.new_markdown_cell(f"**convlab could not grade this submission:** {why}"))

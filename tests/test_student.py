@@ -8,7 +8,9 @@ from convlab.functions import Function
 from convlab.student import Student, StudentError
 
 CELLS = [
-    "import numpy as np\nimport otter\ngrader = otter.Notebook()\nprint('ready')",
+    # The release's set-up: grading stubs the public checks (no tests/ folder is needed)
+    "import numpy as np\nfrom convlab.public_checks import Notebook\ngrader = Notebook()\n"
+    "grader.check('anything')\nprint('ready')",
     "def double(x, stride=1):\n    return x * 2, stride",
     "while True:\n    pass",
     "def inplace(x):\n    x[0] = 99\n    return x.sum()",

@@ -150,7 +150,8 @@ def test_when_the_template_dies_workers_start_cold(template):
 
 def test_the_template_imports_what_the_instructors_notebook_imports():
     notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("import numpy as np\nimport matplotlib.pyplot as plt\nimport otter"),
+        nbformat.v4.new_code_cell("import numpy as np\nimport matplotlib.pyplot as plt\nimport otter\n"
+                                    "from convlab.public_checks import Notebook"),
         nbformat.v4.new_code_cell("%matplotlib inline"),
         nbformat.v4.new_code_cell("from keras import layers\nfrom . import nothing\ndef f():\n    import scipy.signal"),
         nbformat.v4.new_markdown_cell("import pandas"),

@@ -172,11 +172,9 @@ class Template:
             finally:
                 theirs.close()
             pid = self._reply("spawned", 30)["spawned"]
-        except TemplateUnavailable as error:
-            self.disable(str(error))
-            return None
         except Exception as error:  # its socket gone with it, or a fault of the template's: grading goes on cold
-            self.disable(f"the template process failed ({type(error).__name__}: {error}; {self._ended()})")
+            self.disable(str(error) if isinstance(error, TemplateUnavailable) else
+                         f"the template process failed ({type(error).__name__}: {error}; {self._ended()})")
             return None
         return WarmProcess(self, int(pid), ours, self.uid)
 
@@ -251,9 +249,11 @@ def notebook_imports(notebook) -> list[str]:
     """The modules an instructor's notebook imports (``import a.b``, ``from c import d``), in order.
 
     The template imports them before any student's notebook does. Read from ``source/``,
-    which the instructor wrote; ``otter`` is left out (grading stubs it).
+    which the instructor wrote; the public checks' modules are left out (grading stubs them).
     """
     import ast
+
+    from convlab.worker import PUBLIC_CHECK_MODULES
 
     found: list[str] = []
     for cell in notebook.cells:
@@ -270,5 +270,6 @@ def notebook_imports(notebook) -> list[str]:
                 names = [node.module]
             else:
                 continue
-            found += [name for name in names if name.split(".")[0] != "otter" and name not in found]
+            found += [name for name in names if name.split(".")[0] != "otter"
+                      and name not in PUBLIC_CHECK_MODULES and name not in found]
     return found

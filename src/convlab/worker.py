@@ -56,8 +56,13 @@ def private_channel(requests_fd: int = 0, replies_fd: int = 1):
     return requests, replies
 
 
+#: What the notebooks import for their public checks: otter, and convlab's Notebook over it.
+PUBLIC_CHECK_MODULES = ("otter", "convlab.public_checks")
+
+
 def _otter_stub() -> types.ModuleType:
-    """``import otter`` inside grading: public checks are not the grade, the hidden checks are.
+    """``import otter`` (and convlab's ``Notebook``) inside grading: public checks are not the
+    grade, the hidden checks are.
 
     Running otter here would only slow grading down and let its output be
     mistaken for the grade.
@@ -106,7 +111,9 @@ class Worker:
         config.HistoryManager.hist_file = ":memory:"
         self.shell = InteractiveShell.instance(config=config)
         self.shell.colors = "NoColor"
-        sys.modules["otter"] = _otter_stub()
+        stub = _otter_stub()
+        for name in PUBLIC_CHECK_MODULES:
+            sys.modules[name] = stub
         self.kept: dict[str, object] = {}  # objects the grader holds handles to
 
     def preload(self, modules: list[str]) -> list[str]:

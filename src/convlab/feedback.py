@@ -21,7 +21,10 @@ import logging
 import multiprocessing
 import os
 import re
+import shutil
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 
@@ -105,8 +108,9 @@ class ClassFeedback:
             converter.exporter.register_preprocessor(preprocessor)
         self.converter = converter
 
-    def write(self, student: str) -> str | None:
-        """Convert one student's autograded notebook; the reason it failed, or None."""
+    def write(self, student: str, aliases: Sequence[str] = ()) -> str | None:
+        """Convert one student's autograded notebook, and copy the page to each of ``aliases``
+        (the names of the notebooks they submitted in its place); the reason it failed, or None."""
         self.coursedir.student_id = student
         self.errors.messages.clear()
         here = os.getcwd()
@@ -114,6 +118,11 @@ class ClassFeedback:
         try:
             self.converter.init_notebooks()
             self.converter.convert_notebooks()
+            folder = Path(self.coursedir.format_path(self.coursedir.feedback_directory, student,
+                                                     self.coursedir.assignment_id))
+            [page] = folder.glob("*.html")
+            for alias in aliases:
+                shutil.copyfile(page, folder / f"{alias}.html")
         except Exception as error:  # nbgrader raises after logging what went wrong
             return "; ".join(self.errors.messages) or f"{type(error).__name__}: {error}"
         finally:
@@ -132,8 +141,8 @@ def _start_converter(course: Course, assignment: str) -> None:
     _converter = ClassFeedback(course, assignment)
 
 
-def _write(student: str) -> str | None:
-    return _converter.write(student)
+def _write(student: str, aliases: Sequence[str]) -> str | None:
+    return _converter.write(student, aliases)
 
 
 class FeedbackPool:
@@ -147,8 +156,8 @@ class FeedbackPool:
         self._pool.submit(os.getpid)
         self._pending: dict[str, Future] = {}
 
-    def submit(self, student: str) -> None:
-        self._pending[student] = self._pool.submit(_write, student)
+    def submit(self, student: str, aliases: Sequence[str] = ()) -> None:
+        self._pending[student] = self._pool.submit(_write, student, list(aliases))
 
     def finish(self) -> dict[str, str]:
         """Wait for every student's feedback; the reason each failed one failed."""

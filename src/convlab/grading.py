@@ -31,7 +31,7 @@ from convlab.checks import write_json_atomically
 from convlab.course import Course
 from convlab.feedback import FeedbackPool
 from convlab.journal import Journal, submission_digest
-from convlab.prepare import Prepared, prepare, skipped_grade_ids
+from convlab.prepare import Prepared, misnamed_notebooks, prepare, skipped_grade_ids
 from convlab.scoring import score_grade_cells
 
 
@@ -194,13 +194,12 @@ def _grade(course: Course, assignment: str, submissions: Path, students: list[st
     for sid in todo:  # results of a run killed before it recorded them are not trusted: graded again
         (scratch / "results" / f"{sid}.json").unlink(missing_ok=True)
     skip = skipped_grade_ids(course, assignment, notebook_name)
-    timestamps = {sid: _timestamp(folder) for sid, folder in todo.items()}
     shutil.rmtree(scratch / "prepared", ignore_errors=True)  # a killed run's are not this run's
     (scratch / "work").mkdir(exist_ok=True)
 
     feedback = FeedbackPool(course, assignment, settings.jobs)
     for sid in grades:  # recorded by the killed run this one resumes: their feedback may be missing
-        feedback.submit(sid)
+        feedback.submit(sid, misnamed_notebooks(folders[sid], notebook_name))
 
     def finish(prep: Prepared, results: dict | None):
         """Record one student (autograded notebook, gradebook, journal entry), then have their feedback written."""
@@ -210,13 +209,13 @@ def _grade(course: Course, assignment: str, submissions: Path, students: list[st
         grade = StudentGrade(prep.student, scores, points, prep.problem, failed,
                              internal_errors=len((results or {}).get("internal_errors", [])))
         try:
-            record.write_autograded(course, assignment, prep, notebook, timestamps[prep.student])
-            record.save_to_gradebook(course, assignment, prep, notebook, scores, timestamps[prep.student])
+            record.write_autograded(course, assignment, prep, notebook)
+            record.save_to_gradebook(course, assignment, prep, notebook, scores)
             journal.record(prep.student, digests[prep.student], dataclasses.asdict(grade))
         except (OSError, SQLAlchemyError) as error:
             raise RecordingFailed(f"could not record {prep.student}: {error}") from error
         grades[prep.student] = grade
-        feedback.submit(prep.student)
+        feedback.submit(prep.student, misnamed_notebooks(folders[prep.student], notebook_name))
 
     processes, logs = [], []
     try:
@@ -271,11 +270,6 @@ def _collect(scratch: Path, ready: list[Prepared], processes: list, finish, grad
                                                problem=f"NOT GRADED: the grader failed (see {scratch}/shard-*.log)")
                     bar.update(1)
             time.sleep(0.05)
-
-
-def _timestamp(folder: Path) -> str | None:
-    path = folder / "timestamp.txt"
-    return path.read_text().strip() if path.is_file() else None
 
 
 def _notebook(folder: Path, notebook_name: str):

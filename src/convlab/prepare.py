@@ -29,6 +29,11 @@ MAX_FOLDER_BYTES = 200 * 2**20
 #: Instructor cells tagged so in ``source/`` show the student something (training, plots) and are
 #: not run when grading: the hidden checks call the student's functions themselves.
 SKIP_TAG = "skip-in-grading"
+#: nbgrader's own files beside a submitted notebook, kept with the grade as ``nbgrader autograde``
+#: keeps them: when it was submitted (late penalties), and the secret by which the exchange names
+#: the student's feedback (``release_feedback``, ``fetch_feedback``).
+NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
+MAX_NBGRADER_FILE_BYTES = 4096
 
 
 class SubmissionProblem(Exception):
@@ -44,10 +49,15 @@ class Prepared:
     code_cells: list[int] = field(default_factory=list)  # notebook indices of code cells, in order
     problem: str | None = None
     notes: list[str] = field(default_factory=list)  # for the student, when grading went on regardless
+    nbgrader_files: dict[str, str] = field(default_factory=dict)  # NBGRADER_FILES found, by name
 
     @property
     def sources(self) -> list[str]:
         return [self.notebook.cells[i].source for i in self.code_cells]
+
+    @property
+    def timestamp(self) -> str | None:
+        return self.nbgrader_files.get("timestamp.txt", "").strip() or None
 
 
 class RestoreGradeMetadata(NbGraderPreprocessor):
@@ -141,6 +151,36 @@ def skipped_grade_ids(course: Course, assignment: str, notebook_name: str) -> fr
                      and cell.metadata.get("nbgrader", {}).get("locked") and cell.metadata.nbgrader.get("grade_id"))
 
 
+def _nbgrader_files(submission: Path, notes: list[str]) -> dict[str, str]:
+    """The :data:`NBGRADER_FILES` of a submission: small plain files only, never a link's target."""
+    from nbgrader.utils import parse_utc
+
+    found = {}
+    for name in NBGRADER_FILES:
+        path = submission / name
+        try:
+            if path.is_file() and not path.is_symlink() and path.stat().st_size <= MAX_NBGRADER_FILE_BYTES:
+                found[name] = path.read_text()
+        except (OSError, UnicodeDecodeError):
+            continue
+    if "timestamp.txt" in found:
+        try:
+            parse_utc(found["timestamp.txt"].strip())
+        except Exception:  # dateutil's own errors: nbgrader would stop the whole run on it
+            notes.append("timestamp.txt does not hold a date, so the submission time is unknown")
+            del found["timestamp.txt"]
+    return found
+
+
+def misnamed_notebooks(submission: Path, notebook_name: str) -> list[str]:
+    """The names of the notebooks a submission holds in place of ``notebook_name``.ipynb (none when
+    it holds that one): the student's feedback goes out under them too, since nbgrader's exchange
+    hands a student only the feedback named after a notebook they submitted."""
+    if (submission / f"{notebook_name}.ipynb").is_file() or not submission.is_dir():
+        return []
+    return sorted(p.stem for p in submission.glob("*.ipynb"))
+
+
 def _folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
@@ -152,11 +192,12 @@ def prepare(course: Course, assignment: str, notebook_name: str, student: str,
     Code cells whose grade id is in ``skip`` (:func:`skipped_grade_ids`) are not run.
     """
     prepared = Prepared(student, notebook_name)
+    prepared.nbgrader_files = _nbgrader_files(submission, prepared.notes)
     try:
         path = submission / f"{notebook_name}.ipynb"
         if not path.is_file():
-            found = sorted(p.name for p in submission.glob("*.ipynb")) if submission.is_dir() else []
-            hint = f" (found: {', '.join(found)}; rename yours to {path.name})" if found else ""
+            found = misnamed_notebooks(submission, notebook_name)
+            hint = f" (found: {', '.join(f'{n}.ipynb' for n in found)}; rename yours to {path.name})" if found else ""
             raise SubmissionProblem(f"no {path.name} in the submission{hint}")
         notebook = sanitize(course, _read(path), assignment, notebook_name, student)
         others = sorted(p.name for p in submission.glob("*.ipynb") if p.name != path.name)

@@ -182,7 +182,7 @@ def autograded_notebook(prepared: Prepared, results: dict | None, scores: dict[s
     return notebook
 
 
-def write_autograded(course: Course, assignment: str, prepared: Prepared, notebook, timestamp: str | None) -> Path:
+def write_autograded(course: Course, assignment: str, prepared: Prepared, notebook) -> Path:
     folder = course.autograded(prepared.student, assignment)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{prepared.notebook_name}.ipynb"
@@ -192,20 +192,20 @@ def write_autograded(course: Course, assignment: str, prepared: Prepared, notebo
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)  # a full disk leaves no half notebook behind
-    if timestamp:
-        (folder / "timestamp.txt").write_text(timestamp)
+    for name, text in prepared.nbgrader_files.items():
+        (folder / name).write_text(text)
     return path
 
 
 def save_to_gradebook(course: Course, assignment: str, prepared: Prepared, notebook,
-                      scores: dict[str, float], timestamp: str | None) -> None:
+                      scores: dict[str, float]) -> None:
     """Create the submission in the gradebook and store every grade cell's score."""
     with course.gradebook() as gradebook, warnings.catch_warnings():
         # nbgrader's add_submission triggers SQLAlchemy autoflush warnings about objects it
         # is still building; `nbgrader autograde` prints the same ones. The rows are right.
         warnings.simplefilter("ignore", SAWarning)
         gradebook.update_or_create_student(prepared.student)
-        kwargs = {"timestamp": utils.parse_utc(timestamp)} if timestamp else {}
+        kwargs = {"timestamp": utils.parse_utc(prepared.timestamp)} if prepared.timestamp else {}
         gradebook.update_or_create_submission(assignment, prepared.student, **kwargs)
     resources = {"nbgrader": {"db_url": course.gradebook_url, "assignment": assignment,
                               "notebook": prepared.notebook_name, "student": prepared.student}}

@@ -12,6 +12,7 @@ working folder: the only place the sandbox can write.
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +21,14 @@ import nbformat
 from nbformat.corpus.words import generate_corpus_id as random_cell_id
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from convlab import code_only
 from convlab.course import Course
 
-#: A submission notebook larger than this is not read (no exercise needs more).
+#: A submission notebook larger than this is read without its outputs, in a process of its own
+#: (convlab.code_only): the grader never parses that much itself, and no exercise's code needs more.
 MAX_NOTEBOOK_BYTES = 50 * 2**20
+#: A submission notebook larger than this is not read at all.
+MAX_OVERSIZED_NOTEBOOK_BYTES = 2**30
 #: The whole submission folder copied into the sandbox.
 MAX_FOLDER_BYTES = 200 * 2**20
 #: Instructor cells tagged so in ``source/`` show the student something (training, plots) and are
@@ -116,12 +121,27 @@ def sanitize(course: Course, notebook: nbformat.NotebookNode, assignment: str,
     return notebook
 
 
-def _read(path: Path) -> nbformat.NotebookNode:
-    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-        raise SubmissionProblem(f"{path.name} is {path.stat().st_size / 2**20:.0f} MB; notebooks over "
-                                f"{MAX_NOTEBOOK_BYTES >> 20} MB are not graded (clear large outputs and resubmit)")
+def _read(path: Path, notes: list[str]) -> nbformat.NotebookNode:
+    """The submitted notebook; one over MAX_NOTEBOOK_BYTES without its outputs (and a note saying so)."""
+    size = path.stat().st_size
+    if size > MAX_OVERSIZED_NOTEBOOK_BYTES:
+        raise SubmissionProblem(f"{path.name} is {size / 2**20:,.0f} MB; notebooks over "
+                                f"{MAX_OVERSIZED_NOTEBOOK_BYTES >> 20:,} MB are not read (clear the outputs and resubmit)")
     try:
-        notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+        if size > MAX_NOTEBOOK_BYTES:
+            try:
+                text = code_only.read(path, MAX_NOTEBOOK_BYTES)
+            except code_only.Unreadable as exc:
+                raise SubmissionProblem(f"{path.name} is {size / 2**20:,.0f} MB and {exc}") from None
+            notes.append(f"{path.name} is {size / 2**20:,.0f} MB, over the {MAX_NOTEBOOK_BYTES >> 20} MB a notebook "
+                         "may have, because of what its cells show (a large image or printout left in an "
+                         "output?): its outputs were dropped before grading, and your code was graded as usual. "
+                         "Clear large outputs before you submit (Edit, Clear Outputs of All Cells)")
+            notebook = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+        else:
+            notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+    except SubmissionProblem:
+        raise
     except Exception as exc:
         raise SubmissionProblem(f"{path.name} is not a readable notebook (the file may be damaged): "
                                 f"{type(exc).__name__}: {str(exc)[:200]}") from None
@@ -181,8 +201,22 @@ def misnamed_notebooks(submission: Path, notebook_name: str) -> list[str]:
     return sorted(p.stem for p in submission.glob("*.ipynb"))
 
 
+def _copied(name: str) -> bool:
+    """Whether a file or folder of the submission goes into the private copy: hidden ones and
+    notebooks do not (the notebook's cells reach the sandbox from the grader)."""
+    return not (name.startswith(".") or name.endswith(".ipynb"))
+
+
 def _folder_size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    """The bytes the private copy will hold (notebooks are read apart: their cells run from the grader)."""
+    total = 0
+    for parent, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if _copied(name)]
+        for name in files:
+            path = Path(parent) / name
+            if _copied(name) and path.is_file() and not path.is_symlink():
+                total += path.stat().st_size
+    return total
 
 
 def prepare(course: Course, assignment: str, notebook_name: str, student: str,
@@ -199,7 +233,7 @@ def prepare(course: Course, assignment: str, notebook_name: str, student: str,
             found = misnamed_notebooks(submission, notebook_name)
             hint = f" (found: {', '.join(f'{n}.ipynb' for n in found)}; rename yours to {path.name})" if found else ""
             raise SubmissionProblem(f"no {path.name} in the submission{hint}")
-        notebook = sanitize(course, _read(path), assignment, notebook_name, student)
+        notebook = sanitize(course, _read(path, prepared.notes), assignment, notebook_name, student)
         others = sorted(p.name for p in submission.glob("*.ipynb") if p.name != path.name)
         if others:
             prepared.notes.append(f"{', '.join(others)} {'was' if len(others) == 1 else 'were'} not graded: "
@@ -210,7 +244,7 @@ def prepare(course: Course, assignment: str, notebook_name: str, student: str,
             shutil.rmtree(workdir)
         # Links are copied as links: following one would copy a file the student may not read.
         shutil.copytree(submission, workdir, symlinks=True,
-                        ignore=shutil.ignore_patterns(".*", "*.ipynb"))
+                        ignore=lambda parent, names: [name for name in names if not _copied(name)])
     except SubmissionProblem as problem:
         prepared.problem = str(problem)
         return prepared

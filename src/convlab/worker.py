@@ -97,6 +97,12 @@ def _error(exc: BaseException) -> dict:
     return {"type": type(exc).__name__, "message": str(exc)[:2000], "where": where}
 
 
+def _fingerprint(array) -> tuple:
+    """What an array holds, to see whether a call changed it: shape, dtype and bytes (C-level
+    methods of the array itself, which a student's cell cannot replace)."""
+    return array.shape, array.dtype.str, array.tobytes()
+
+
 class Worker:
     def __init__(self):
         from IPython.core.interactiveshell import InteractiveShell
@@ -174,9 +180,11 @@ class Worker:
     def _invoke(self, function, name: str, args: list, kwargs: dict, keep: bool) -> dict:
         """Call ``function`` on decoded arguments; answer plain data, or a handle when ``keep``.
 
-        The array arguments go back as they are after the call (``after``): the grader
-        compares them with what it sent, so a function that changes its caller's array
-        is seen even when the student's code has replaced numpy's comparisons.
+        Every array argument is compared with the worker's own copy of it, taken before the
+        call, byte for byte (``changed``: their positions and keyword names), so a function
+        that changes its caller's array is seen whatever the call and even when the student's
+        code has replaced numpy's comparisons; only their names go back, never the arrays
+        (a training set is megabytes).
         """
         import numpy as np
 
@@ -187,22 +195,24 @@ class Worker:
             kwargs = {k: self._resolve(wire.decode(v)) for k, v in kwargs.items()}
         except LookupError as exc:
             return {"error": {"type": "LostHandle", "message": str(exc), "where": ""}}
+        arrays = {str(key): value for key, value in {**dict(enumerate(args)), **kwargs}.items()
+                  if type(value) is np.ndarray}
+        before = {key: _fingerprint(array) for key, array in arrays.items()}
         try:
             with self._student_code():
                 value = function(*args, **kwargs)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
             return {"error": _error(exc)}
-        after = {str(key): wire.encode(array) for key, array in {**dict(enumerate(args)), **kwargs}.items()
-                 if type(array) is np.ndarray}
+        changed = [key for key, array in arrays.items() if _fingerprint(array) != before[key]]
         if keep:
             key = f"h{len(self.kept) + 1}"
             self.kept[key] = value
-            return {"handle": key, "what": wire.describe(value), "after": after}
+            return {"handle": key, "what": wire.describe(value), "changed": changed}
         try:
             encoded = wire.encode(value)
         except wire.WireError as exc:
             return {"error": {"type": "BadReturn", "message": f"{name} {exc}", "where": ""}}
-        return {"value": encoded, "after": after}
+        return {"value": encoded, "changed": changed}
 
     def call(self, name: str, args: list, kwargs: dict, keep: bool = False) -> dict:
         from convlab import wire

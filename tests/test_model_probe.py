@@ -54,3 +54,19 @@ def test_a_model_rebuilt_from_json_and_weights_computes_the_same():
     x = np.random.default_rng(0).uniform(size=(4, 8, 8, 1)).astype("float32")
     rebuilt = model_probe.from_json(model.to_json(), model.get_weights())
     np.testing.assert_allclose(rebuilt.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_nested_models_are_described_by_their_layers():
+    """An encoder and a decoder as two Sequential models inside a third, or called in the functional
+    API: the layers of what the model computes, not InputLayer, Sequential, Sequential."""
+    encoder = keras.Sequential([keras.Input((8, 8, 1)), layers.Conv2D(2, 3, strides=2, padding="same")])
+    decoder = keras.Sequential([keras.Input((4, 4, 2)), layers.Conv2DTranspose(1, 3, strides=2, padding="same")])
+    stacked = keras.Sequential([keras.Input((8, 8, 1)), encoder, decoder])
+    inputs = keras.Input((8, 8, 1))
+    functional = keras.Model(inputs, decoder(encoder(inputs)))
+    for model, first in ((stacked, []), (functional, ["InputLayer"])):
+        described = model_probe.describe(model)
+        assert [layer["class"] for layer in described["layers"]] == first + ["Conv2D", "Conv2DTranspose"]
+        assert [layer["output_shape"] for layer in described["layers"][len(first):]] == [(None, 4, 4, 2),
+                                                                                         (None, 8, 8, 1)]
+        assert [w.shape for w in described["weights"]] == [(3, 3, 1, 2), (2,), (3, 3, 1, 2), (1,)]

@@ -58,6 +58,21 @@ def _layer(layer) -> dict:
             "config": {key: _plain(config[key]) for key in CONFIG_KEYS if key in config}}
 
 
+def _flat_layers(model) -> list:
+    """The model's layers, those of a model nested in it in its place (an encoder and a decoder
+    written as two Sequential models inside a third), without the nested models' own inputs:
+    what the model computes, layer after layer, however it was put together."""
+    import keras
+
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            found += [inner for inner in _flat_layers(layer) if type(inner).__name__ != "InputLayer"]
+        else:
+            found.append(layer)
+    return found
+
+
 def describe(model) -> dict:
     """What the grader needs of a model, as plain data; raises if ``model`` is not a built Keras model."""
     import keras
@@ -71,7 +86,7 @@ def describe(model) -> dict:
         "input_shape": _shape(model.inputs[0]) if getattr(model, "inputs", None) else None,
         "output_shape": _shape(model.outputs[0]) if getattr(model, "outputs", None) else None,
         "params": int(model.count_params()),
-        "layers": [_layer(layer) for layer in model.layers],
+        "layers": [_layer(layer) for layer in _flat_layers(model)],
         "weights": [np.asarray(w, dtype=np.float32) for w in model.get_weights()],
         "compiled": bool(getattr(model, "compiled", False)),
         "loss": _plain(getattr(model, "loss", None)),

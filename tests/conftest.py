@@ -69,3 +69,11 @@ def released_course(tmp_path_factory):
         return course
 
     return make
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, so a fixture can see whether the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

@@ -18,126 +18,67 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import os
-import pwd
-import shutil
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from exchange_loop import Exchange, needs_root, student_accounts
 
 from convlab.course import Course
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 ASSIGNMENT = "01_convolution"
 NOTEBOOK = "convolution.ipynb"
 STUDENTS = ["alice", "bob", "carol", "dave", "erin"]
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(os.geteuid() != 0, reason="students are accounts of their own: needs root")]
-
-
-class Exchange:
-    """nbgrader's commands on one exchange folder, run as the instructor or as a student."""
-
-    def __init__(self, root: Path, homes: Path, course: Course):
-        self.root, self.homes, self.course = root, homes, course
-
-    def run(self, *args: str, user: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
-        env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
-        cwd, prefix = self.course.root, []
-        if user is not None:  # a student: their account, and their home, where nbgrader keeps their cache
-            cwd = self.home(user)
-            env.update(USER=user, LOGNAME=user, HOME=str(cwd))
-            prefix = ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--"]
-        done = subprocess.run([*prefix, str(BIN / "nbgrader"), *args, "--course", "convlab",
-                               f"--Exchange.root={self.root}"],
-                              cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
-        if check:
-            assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-        return done
-
-    def home(self, user: str) -> Path:
-        return self.homes / user
-
-    def work(self, user: str, example: str) -> Path:
-        """The student's fetched notebook, replaced by their work (an example submission)."""
-        path = self.home(user) / ASSIGNMENT / NOTEBOOK
-        shutil.copy(ROOT / "examples" / "submissions" / example / ASSIGNMENT / NOTEBOOK, path)
-        account = pwd.getpwnam(user)
-        os.chown(path, account.pw_uid, account.pw_gid)
-        return path
+pytestmark = [pytest.mark.slow, needs_root]
 
 
 @pytest.fixture(scope="module")
-def accounts():
-    """The students' Unix accounts; those this test made are removed afterwards."""
-    made = [user for user in STUDENTS if not _account_exists(user)]
-    for user in made:
-        subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", user], check=True)
-    yield STUDENTS
-    for user in made:
-        subprocess.run(["userdel", user], check=False)
-
-
-def _account_exists(user: str) -> bool:
-    try:
-        pwd.getpwnam(user)
-        return True
-    except KeyError:
-        return False
-
-
-@pytest.fixture(scope="module")
-def loop(released_course, accounts):
+def loop(released_course):
     course = released_course(lambda c: (c.root / "nbgrader_config.py").open("a").write(
         '\nc.LateSubmissionPlugin.penalty_method = "zero"\n'))
-    shared = Path(tempfile.mkdtemp(prefix="convlab-exchange-"))  # outside pytest's folder, which is root's only
-    shared.chmod(0o755)
-    exchange = Exchange(shared / "exchange", shared / "home", course)
-    exchange.root.mkdir(mode=0o777)
-    exchange.root.chmod(0o777)  # nbgrader's exchange: every user may write into it
-    for user in accounts:
-        exchange.home(user).mkdir(parents=True)
-        shutil.chown(exchange.home(user), user, user)
+    with student_accounts(STUDENTS):
+        exchange = Exchange(course, STUDENTS)
+        try:
+            yield exchange, class_goes_through(exchange)
+        finally:
+            exchange.close()
+
+
+def class_goes_through(exchange: Exchange) -> dict:
+    """The whole loop; what each step printed, by step."""
+    def work(student, example):
+        return exchange.work(student, ASSIGNMENT, NOTEBOOK, example)
+
     outputs = {}
     exchange.run("release_assignment", ASSIGNMENT)
     exchange.run("release_feedback", ASSIGNMENT)  # none yet: it makes the exchange's feedback folder
-    for user in accounts:
-        exchange.run("fetch_assignment", ASSIGNMENT, user=user)
+    for student in STUDENTS:
+        exchange.run("fetch_assignment", ASSIGNMENT, student=student)
 
-    exchange.run("submit", ASSIGNMENT, user="alice")  # the untouched release first
-    exchange.work("alice", "reference")
-    exchange.run("submit", ASSIGNMENT, user="alice")
-    exchange.work("bob", "flipped_kernel")
-    exchange.run("submit", ASSIGNMENT, user="bob")
-    renamed = exchange.work("dave", "reference")
+    exchange.run("submit", ASSIGNMENT, student="alice")  # the untouched release first
+    work("alice", "reference")
+    exchange.run("submit", ASSIGNMENT, student="alice")
+    work("bob", "flipped_kernel")
+    exchange.run("submit", ASSIGNMENT, student="bob")
+    renamed = work("dave", "reference")
     renamed.rename(renamed.with_name("my_convolution.ipynb"))
-    outputs["dave submit"] = exchange.run("submit", ASSIGNMENT, user="dave")
+    outputs["dave submit"] = exchange.run("submit", ASSIGNMENT, student="dave")
     (exchange.home("erin") / ASSIGNMENT / NOTEBOOK).unlink()
-    outputs["erin submit"] = exchange.run("submit", ASSIGNMENT, user="erin")
-    with course.gradebook() as gradebook:  # due now: carol, who submits next, is late
+    outputs["erin submit"] = exchange.run("submit", ASSIGNMENT, student="erin")
+    with exchange.course.gradebook() as gradebook:  # due now: carol, who submits next, is late
         gradebook.update_or_create_assignment(ASSIGNMENT, duedate=datetime.datetime.now(datetime.timezone.utc))
-    exchange.work("carol", "reference")
-    exchange.run("submit", ASSIGNMENT, user="carol")
-    outputs["early fetch_feedback"] = exchange.run("fetch_feedback", ASSIGNMENT, user="alice", check=False)
+    work("carol", "reference")
+    exchange.run("submit", ASSIGNMENT, student="carol")
+    outputs["early fetch_feedback"] = exchange.run("fetch_feedback", ASSIGNMENT, student="alice", check=False)
     outputs["early pages"] = feedback_pages(exchange, "alice")
 
-    exchange.run("collect", ASSIGNMENT)
-    outputs["grade"] = subprocess.run(
-        [str(BIN / "convlab"), "grade", ASSIGNMENT, "--jobs", "2", "--quiet"], cwd=course.root,
-        env=dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}"), capture_output=True, text=True,
-        timeout=900)
+    outputs["grade"] = exchange.collect_and_grade(ASSIGNMENT)
     outputs["release_feedback"] = exchange.run("release_feedback", ASSIGNMENT)
-    for user in accounts:
-        outputs[f"{user} fetch_feedback"] = exchange.run("fetch_feedback", ASSIGNMENT, user=user)
+    for student in STUDENTS:
+        outputs[f"{student} fetch_feedback"] = exchange.run("fetch_feedback", ASSIGNMENT, student=student)
     exchange.run("export", "--to", "grades.csv")
-    outputs["grades.csv"] = (course.root / "grades.csv").read_text()
-    yield exchange, outputs
-    shutil.rmtree(shared)
+    outputs["grades.csv"] = (exchange.course.root / "grades.csv").read_text()
+    return outputs
 
 
 def feedback_pages(exchange: Exchange, user: str) -> list[Path]:

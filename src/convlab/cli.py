@@ -3,6 +3,8 @@
     convlab release [ASSIGNMENT ...]        regenerate release/ with nbgrader
     convlab grade ASSIGNMENT [--student ID] [--jobs N] [--sandbox bwrap|docker|none]
     convlab check NOTEBOOK [--question Q]   public checks for a self-learner
+    convlab lab-role student|instructor [--level user|sys_prefix|system]
+                                            nbgrader's instructor tools off (student) or on in JupyterLab
 """
 
 from __future__ import annotations
@@ -44,6 +46,15 @@ def _check(args) -> int:
     return check(Path(args.notebook), args.question)
 
 
+def _lab_role(args) -> int:
+    from convlab.lab_roles import set_role
+
+    set_role(args.role, args.level)
+    print(f"JupyterLab set up for {'students' if args.role == 'student' else 'instructors'} ({args.level} level); "
+          "restart JupyterLab to see it")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from convlab.grading import Settings
 
@@ -80,6 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("notebook")
     p.add_argument("--question", help="only this question")
     p.set_defaults(run=_check)
+
+    p = verbs.add_parser("lab-role", help="show or hide nbgrader's instructor tools (formgrader, Create Assignment)")
+    p.add_argument("role", choices=["student", "instructor"])
+    p.add_argument("--level", choices=["user", "sys_prefix", "system"], default="user",
+                   help="where the setting goes (jupyter's config levels; sys_prefix for a student image)")
+    p.set_defaults(run=_lab_role)
 
     args = parser.parse_args(argv)
     return args.run(args)

@@ -3,6 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(abspath $(VENV)/bin)
 STAMP := $(VENV)/.installed-stamp
+BROWSER_STAMP := $(VENV)/.browser-stamp
 # nbgrader's gradebook runs `alembic`, which lives in the environment's bin/.
 RUN := PATH="$(BIN):$$PATH"
 
@@ -17,6 +18,15 @@ $(STAMP): pyproject.toml
 	  || echo "note: bubblewrap is not installed; grading will fall back to an unisolated subprocess"
 	touch $(STAMP)
 
+# The browser tests drive Debian's Chromium (Playwright's own download is not reachable everywhere);
+# the emoji font draws otter's check marks in their screenshots.
+$(BROWSER_STAMP):
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	      fonts-noto-color-emoji >/dev/null) ; } \
+	  || { echo "Chromium is missing: install it (Debian: apt-get install chromium) for tests/test_browser.py"; exit 1; }
+	mkdir -p $(VENV) && touch $(BROWSER_STAMP)
+
 env: $(STAMP)
 
 demo: env
@@ -26,7 +36,7 @@ demo: env
 	$(RUN) nbgrader export --to grades.csv
 	@echo "autograded notebooks: autograded/   feedback: feedback/   grades: grades.csv"
 
-test: env
+test: env $(BROWSER_STAMP)
 	$(RUN) $(PY) -m pytest
 
 # convlab grade against nbgrader autograde on synthetic classes (about 50 minutes on 2 cores).

@@ -237,8 +237,8 @@ def test_a_student_fetches_writes_checks_validates_and_submits(term, student_pag
     check = cell(page, 'grader.check("conv2d")')
     report = check.locator(".jp-OutputArea").inner_text()
     assert "PublicChecksFailed" in report and "conv2d flipped the kernel" in report
-    check.scroll_into_view_if_needed()
-    screenshot(check, "student-check")
+    check.evaluate("cell => cell.scrollIntoView({block: 'start'})")
+    screenshot(page, "student-check")
     write_markdown(page, "YOUR ANSWER HERE", ANSWER)
 
     page.locator(".validate-button").first.click()

@@ -10,8 +10,9 @@ from training import Training, train
 
 
 @pytest.fixture(scope="session")
-def split(run_seed) -> Split:
-    return make_split(run_seed)
+def split(class_seed) -> Split:
+    """One split per grading process, from the run's seed: the sandbox of every worker shows its training part."""
+    return make_split(class_seed)
 
 
 @pytest.fixture(scope="session")

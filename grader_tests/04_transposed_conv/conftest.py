@@ -9,8 +9,9 @@ from convlab.digits import Split, make_split
 
 
 @pytest.fixture(scope="session")
-def split(run_seed) -> Split:
-    return make_split(run_seed)
+def split(class_seed) -> Split:
+    """One split per grading process, from the run's seed: the sandbox of every worker shows its training part."""
+    return make_split(class_seed)
 
 
 @pytest.fixture(scope="session")

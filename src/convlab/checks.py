@@ -11,7 +11,7 @@ and the outputs of their notebook's cells are written to
 ``<results>/<student>.json`` atomically, which is what the rest of the pipeline reads.
 
 Checks use these from here: ``pytest.mark.grade_id("q")`` (module-level
-``pytestmark``), the ``student``, ``rng`` and ``run_seed`` fixtures, and
+``pytestmark``), the ``student``, ``rng``, ``run_seed`` and ``class_seed`` fixtures, and
 ``sandbox_overlays`` for an assignment's conftest to override.
 """
 
@@ -120,16 +120,26 @@ def student(request, sandbox_overlays):
 
 
 @pytest.fixture(scope="session")
-def run_seed(request) -> int:
-    """This grading run's seed, the same for every student (checks that draw one set of cases
-    for the whole class use it); recorded in each student's results so a run can be replayed."""
+def class_seed(request) -> int:
+    """This grading run's seed, for what one process shares between all its students (the data
+    split whose training part the sandbox shows every worker of the run)."""
     return _class_run(request.config).seed
+
+
+@pytest.fixture(scope="session")
+def run_seed(request, student) -> int:
+    """The seed of the student's draws: the run's seed, the same for every student (checks that
+    draw one set of cases for the whole class use it); recorded in each student's results so a
+    run can be replayed. A class file may give a student a seed of its own, so that one process
+    grades known implementations under many seeds (tests/test_hidden_checks.py)."""
+    return _class_run(request.config).seed_of(student.id)
 
 
 @pytest.fixture
 def rng(request):
     """Inputs drawn at grading time: a fresh seed per run, recorded in the results to reproduce it."""
-    key = f"{_class_run(request.config).seed}:{request.node.nodeid}".encode()
+    student_id = request.node.callspec.params.get("student") if hasattr(request.node, "callspec") else None
+    key = f"{_class_run(request.config).seed_of(student_id)}:{request.node.nodeid}".encode()
     return np.random.default_rng(int.from_bytes(hashlib.sha256(key).digest()[:8], "little"))
 
 
@@ -145,6 +155,11 @@ class ClassRun:
         self.internal_errors: dict[str, list] = {sid: [] for sid in self.students}
         self._template: Template | None = None
         self.unprepared: set[str] = set()  # students the grading process records without checks
+
+    def seed_of(self, student_id: str | None) -> int:
+        """The seed of a student's draws: the run's, unless the class file gives the student one."""
+        seed = self.students.get(student_id, {}).get("seed")
+        return self.seed if seed is None else int(seed)
 
     def cells(self, student_id: str) -> list[str] | None:
         """The student's cells, once the grading process has prepared them; None if it could not."""
@@ -209,7 +224,7 @@ class ClassRun:
         cells = [{"index": run.index, "outputs": run.outputs, "error": run.error, "lost": run.lost}
                  for run in student.cell_runs]
         write_json_atomically(self.results_dir / f"{student.id}.json", {
-            "student": student.id, "seed": self.seed, "start_error": start_error,
-            "checks": self.checks[student.id], "cells": cells,
+            "student": student.id, "seed": self.seed_of(student.id), "start_error": start_error,
+            "checks": self.checks[student.id], "cells": cells, "functions_called": sorted(student.functions_called),
             "internal_errors": self.internal_errors[student.id],
             "timing": {**timing, "checks_seconds": checks_seconds}})

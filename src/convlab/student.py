@@ -162,6 +162,8 @@ class Student:
         self.template = template  # the grading process's, when workers may be forked from one
         self.cell_runs: list[CellRun] = []
         self.mutated: list = []
+        #: The notebook's names the checks used (functions called, variables read): which exercises they grade.
+        self.functions_called: set[str] = set()
         self.raised_message: str | None = None
         self._worker: Worker | None = None
         self._bad_cells: set[int] = set()
@@ -287,6 +289,7 @@ class Student:
         return reply
 
     def _call(self, name: str, args, kwargs, keep: bool = False) -> dict:
+        self.functions_called.add(name)
         return self._op(name, "call", args, kwargs, name=name, keep=keep)
 
     def _key(self, handle: wire.Handle) -> str:
@@ -346,6 +349,7 @@ class Student:
     def value(self, name: str):
         """A global variable of the student's notebook (data they wrote), as plain data."""
         reply = self._request({"op": "value", "name": name}, name, self.call_timeout)
+        self.functions_called.add(name)
         if reply.get("error"):
             raise StudentError(_describe_error(name, reply["error"]))
         try:

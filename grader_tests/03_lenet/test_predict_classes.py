@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import lenet_oracle as O
-from convlab.diagnose import expect, fail
+from convlab.diagnose import expect, expect_unmodified, fail
 
 pytestmark = pytest.mark.grade_id("predict_classes")
 
@@ -49,3 +49,9 @@ def test_one_integer_class_per_image(student, course_model_in_worker, split):
 
 def test_a_single_image(student, course_model_in_worker, split):
     _check(student, course_model_in_worker, split.x(split.test[:1]))
+
+
+def test_leaves_x_unchanged(student, course_model_in_worker, split):
+    """Leaving the caller's images alone counts only from a predict_classes that predicts them."""
+    _check(student, course_model_in_worker, split.x(split.test[:16]))
+    expect_unmodified(student.mutated, {1: "x"}, what="predict_classes")

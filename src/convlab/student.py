@@ -319,7 +319,8 @@ class Student:
         return self._plain(label, self._op(label, "method", args, kwargs, handle=self._key(handle), method=method))
 
     def attribute(self, handle: wire.Handle, name: str):
-        """An attribute of a kept object as plain data, e.g. a History's ``history`` dict."""
+        """An attribute of a kept object as plain data, e.g. a History's ``history`` dict; a dotted
+        name follows attributes (``"optimizer.iterations"`` of a trained model)."""
         self._ensure_worker()
         label = f"{name} of {handle.what}"
         return self._plain(label, self._op(label, "attribute", handle=self._key(handle), name=name))
@@ -348,8 +349,8 @@ class Student:
 
     def value(self, name: str):
         """A global variable of the student's notebook (data they wrote), as plain data."""
-        reply = self._request({"op": "value", "name": name}, name, self.call_timeout)
         self.functions_called.add(name)
+        reply = self._request({"op": "value", "name": name}, name, self.call_timeout)
         if reply.get("error"):
             raise StudentError(_describe_error(name, reply["error"]))
         try:

@@ -235,11 +235,15 @@ class Worker:
         return self._invoke(function, method, args, kwargs, keep)
 
     def attribute(self, handle: str, name: str) -> dict:
-        """An attribute of a kept object as plain data, e.g. ``History.history``."""
+        """An attribute of a kept object as plain data, e.g. ``History.history``; a dotted name
+        follows attributes, e.g. a trained model's ``optimizer.iterations``."""
+        import functools
+
         from convlab import wire
 
         try:
-            return {"value": wire.encode(getattr(self._resolve(wire.Handle(handle)), name))}
+            return {"value": wire.encode(functools.reduce(getattr, name.split("."),
+                                                          self._resolve(wire.Handle(handle))))}
         except (LookupError, AttributeError) as exc:
             return {"error": {"type": type(exc).__name__, "message": str(exc)[:500], "where": ""}}
         except wire.WireError as exc:

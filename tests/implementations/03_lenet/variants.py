@@ -123,6 +123,19 @@ def train_lenet__fixed_epochs(model, x, y, epochs=15, batch_size=32):
     return model.fit(x, y, epochs=5, batch_size=batch_size, verbose=0)
 
 
+def train_lenet__ignores_arguments(model, x, y, epochs=15, batch_size=32):
+    """Hard-codes the notebook's demonstration: 15 epochs in batches of 32, whatever it is asked."""
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model.fit(x, y, epochs=15, batch_size=32, verbose=0)
+
+
+def train_lenet__shuffles_in_place(model, x, y, epochs=15, batch_size=32):
+    """Shuffles the caller's x and y in place (with one permutation) before fitting."""
+    order = np.random.default_rng(0).permutation(len(x))
+    x[:], y[:] = x[order], y[order]
+    return R.train_lenet(model, x, y, epochs, batch_size)
+
+
 def train_lenet__trains_on_digits_itself(model, x, y, epochs=15, batch_size=32):
     """Ignores x and y and trains on every digit it can load, test part included ("more data")."""
     (x_train, y_train), (x_test, y_test) = R.load_digits32()

@@ -138,3 +138,21 @@ def train_autoencoder__dead_code_on_first_training(x, epochs=10, batch_size=64, 
     model.compile(optimizer="adam", loss="mse")
     model.fit(x, x, epochs=epochs, batch_size=batch_size, verbose=0)
     return model
+
+
+def train_autoencoder__nested_sequential(x, epochs=10, batch_size=64):
+    """The encoder and the decoder as two Sequential models inside a third."""
+    encoder = keras.Sequential([
+        keras.Input((32, 32, 1)),
+        layers.Conv2D(16, 3, strides=2, padding="same", activation="relu"),
+        layers.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
+    ], name="encoder")
+    decoder = keras.Sequential([
+        keras.Input((8, 8, 32)),
+        layers.Conv2DTranspose(16, 3, strides=2, padding="same", activation="relu"),
+        layers.Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid"),
+    ], name="decoder")
+    autoencoder = keras.Sequential([keras.Input((32, 32, 1)), encoder, decoder], name="autoencoder")
+    autoencoder.compile(optimizer="adam", loss="mse")
+    autoencoder.fit(x, x, epochs=epochs, batch_size=batch_size, verbose=0)
+    return autoencoder

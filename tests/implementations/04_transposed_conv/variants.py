@@ -168,3 +168,23 @@ def train_autoencoder__standardised_by_zero(x, epochs=10, batch_size=64):
     """Standardises each pixel by x.std(axis=0), which is 0 at the border: NaN inputs, weights and reconstructions."""
     x = (x - x.mean(axis=0)) / x.std(axis=0)
     return R.train_autoencoder(x, epochs=epochs, batch_size=batch_size)
+
+
+def train_autoencoder__ignores_arguments(x, epochs=10, batch_size=64):
+    """Trains for 10 epochs in batches of 64 whatever it is asked."""
+    model = keras.Sequential([
+        keras.Input((32, 32, 1)),
+        layers.Conv2D(16, 3, strides=2, padding="same", activation="relu"),
+        layers.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
+        layers.Conv2DTranspose(16, 3, strides=2, padding="same", activation="relu"),
+        layers.Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid"),
+    ])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, x, epochs=10, batch_size=64, verbose=0)
+    return model
+
+
+def train_autoencoder__shuffles_in_place(x, epochs=10, batch_size=64):
+    """Shuffles the caller's images in place before training ("shuffle the data first")."""
+    np.random.default_rng(0).shuffle(x)
+    return R.train_autoencoder(x, epochs=epochs, batch_size=batch_size)

@@ -18,6 +18,11 @@ from convlab.diagnose import expect, fail
 
 pytestmark = pytest.mark.grade_id("load_digits32")
 
+#: How far the test part may be from test_size * n images: the notebook asks for the fraction
+#: test_size, and a split made digit by digit (stratified) rounds each digit's share, up to one
+#: image per digit; a test_size ignored or read as the training share is hundreds of images off.
+SPLIT_TOLERANCE = 10
+
 
 def _load(student, **kwargs):
     got = student.call("load_digits32", **kwargs)
@@ -108,8 +113,9 @@ def test_split_follows_test_size_and_seed(student, visible_rows):
         expect(len(x_train) + len(x_test) == n,
                f"with test_size={test_size}, train and test hold {len(x_train) + len(x_test)} images together; "
                f"the data set has {n} here")
-        expect(abs(len(x_test) - test_size * n) <= 1,
-               f"test_size={test_size} gave {len(x_test)} test images out of {n}; expected about {test_size * n:.0f}")
+        expect(abs(len(x_test) - test_size * n) < SPLIT_TOLERANCE,
+               f"test_size={test_size} gave {len(x_test)} test images out of {n}; expected about "
+               f"{test_size * n:.0f} (the fraction test_size of the images)")
         # scikit-learn's digits are all different, so an image in both parts is one digit used twice
         train_images = {image.tobytes() for image in np.ascontiguousarray(x_train)}
         expect(not any(image.tobytes() in train_images for image in np.ascontiguousarray(x_test)),

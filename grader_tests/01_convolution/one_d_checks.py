@@ -6,7 +6,7 @@ one (flipping the filter or forgetting to). ``make_checks`` writes the same
 checks for either, so both modules stay in step.
 """
 
-from convlab.diagnose import expect, expect_array, expect_unmodified
+from convlab.diagnose import expect, expect_array, expect_inputs_left_alone, expect_unmodified
 
 
 def _signal(rng, lo=8, hi=20):
@@ -68,11 +68,14 @@ def make_checks(name, oracle, mirror, mirrored, same_even_side):
         check(student, x, rng.normal(size=3), "valid", note=" with an integer x")
 
     def test_inputs_unmodified(student, rng):
-        """Leaving the inputs alone counts only in a call that also computes the right output."""
-        x, f = _signal(rng), _filter(rng, [2, 3, 4])
+        """x and f are left alone in every mode. This counts only from a function whose 'same' output
+        is right, on an odd filter (whose padding has no side to get wrong): a function that does
+        nothing must not earn it, and a mistake of another mode is that mode's check's."""
+        x, f = _signal(rng), _filter(rng, [3, 5])
         got = student.call(name, x, f, mode="same")
         expect_unmodified(student.mutated, {0: "x", 1: "f"}, what=name)
         expect_array(got, oracle(x, f, "same"), what=what(x, f, "same"), variants={mirrored: mirror(x, f, "same")})
+        expect_inputs_left_alone(student, name, (x, f), {0: "x", 1: "f"}, [{}, {"mode": "valid"}, {"mode": "full"}])
 
     def test_filter_longer_than_signal_raises_value_error(student, rng):
         """Refusing a filter longer than the signal counts only from a function that computes

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
-from convlab.diagnose import expect_array, expect_unmodified
+from convlab.diagnose import expect_array, expect_inputs_left_alone, expect_unmodified
 
 pytestmark = pytest.mark.grade_id("conv2d")
 
@@ -32,6 +32,8 @@ ALL_ON_ONE_SIDE = (
     "both sides (top and bottom, left and right)"
 )
 STRIDE_IGNORED = "it ignores the stride (this is the stride-1 output)"
+SAME_FLOOR = ("with a stride, 'same' gives ceil(H / s) rows and ceil(W / s) columns (a last, partial "
+              "window is kept, reaching into the padding); you computed floor(H / s) and floor(W / s)")
 
 
 def _xcorr(image, kernel, stride=(1, 1), pads=((0, 0), (0, 0))):
@@ -160,11 +162,21 @@ def test_stride(student, rng):
                            "it applies the stride to the columns only": _xcorr(image, kernel, (1, s))})
 
 
+def _floor_same(image, kernel, stride):
+    """'same' computed for floor(n / s) outputs per axis instead of ceil(n / s)."""
+    (H, W, _), (kh, kw) = image.shape, kernel.shape[:2]
+    pads = [(t // 2, t - t // 2) for t in (max((n // s - 1) * s + k - n, 0)
+                                           for n, k, s in ((H, kh, stride[0]), (W, kw, stride[1])))]
+    return _xcorr(image, kernel, stride, pads)[:H // stride[0], :W // stride[1]]
+
+
 def test_same_padding_with_stride_pair(student, rng):
-    # (sh, sw) = (2, 3) with kernel (3, 5) and H, W not 1 modulo the stride: TensorFlow's
-    # 'same' padding then differs from the stride-1 'same' padding.
+    # (sh, sw) = (2, 3) with kernel (3, 5), and sizes that separate every known mistake on every
+    # draw: H odd and W = 2 modulo 3 are not multiples of their strides (ceil(n / s) outputs, not
+    # floor), and W is not 1 modulo 3, so TensorFlow's 'same' padding of the columns differs from
+    # the stride-1 padding kw - 1.
     sh, sw = 2, 3
-    H, W = 2 * int(rng.integers(3, 6)), 3 * int(rng.integers(2, 4)) + int(rng.choice([0, 2]))
+    H, W = 2 * int(rng.integers(3, 6)) + 1, 3 * int(rng.integers(2, 4)) + 2
     image = rng.normal(size=(H, W, int(rng.integers(2, 4))))
     kernel = rng.normal(size=(3, 5, image.shape[2]))
     pads = (_same_pads(H, 3, sh), _same_pads(W, 5, sw))
@@ -179,6 +191,7 @@ def test_same_padding_with_stride_pair(student, rng):
                            "it swaps the two strides (stride=(sh, sw): sh for rows, sw for columns)":
                            _xcorr(image, kernel, (sw, sh), (_same_pads(H, 3, sw), _same_pads(W, 5, sh))),
                            SAME_SIDE: _xcorr(image, kernel, (sh, sw), (pads[0][::-1], pads[1][::-1])),
+                           SAME_FLOOR: _floor_same(image, kernel, (sh, sw)),
                            **_one_sided(image, kernel, pads, (sh, sw))})
 
 
@@ -192,10 +205,16 @@ def test_uint8_image(student, rng):
 
 
 def test_inputs_unmodified(student, rng):
-    """Leaving the inputs alone counts only in a call that also computes the right output."""
+    """The image and the kernel are left alone, whatever the padding and the stride. This counts
+    only from a conv2d whose 'same' output is right, on an odd kernel and stride 1 (a padding with
+    no side to get wrong): a function that does nothing must not earn it, and the mistakes of
+    other paddings and strides are their checks'."""
     image = _image(rng)
-    kernel = _kernel(rng, image, [2, 3], [2, 3])
+    kernel = _kernel(rng, image, [3], [3, 5])
     got = student.call("conv2d", image, kernel, padding="same")
     expect_unmodified(student.mutated, {0: "image", 1: "kernel"}, what="conv2d")
     pads = (_same_pads(image.shape[0], kernel.shape[0], 1), _same_pads(image.shape[1], kernel.shape[1], 1))
     expect_array(got, _xcorr(image, kernel, pads=pads), what=_what(image, kernel, padding="same"))
+    expect_inputs_left_alone(student, "conv2d", (image, kernel), {0: "image", 1: "kernel"},
+                             [{}, {"padding": "full"}, {"padding": 1}, {"padding": (1, 2)}, {"stride": 2},
+                              {"stride": (2, 3), "padding": "same"}])

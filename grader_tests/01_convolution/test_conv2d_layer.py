@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
-from convlab.diagnose import expect_array, expect_unmodified
+from convlab.diagnose import expect_array, expect_inputs_left_alone, expect_unmodified
 from convlab.functions import Function
 
 pytestmark = pytest.mark.grade_id("conv2d_layer")
@@ -64,7 +64,8 @@ def _np_conv(x, weights, bias, stride=1, pads=((0, 0), (0, 0))):
 def _draw(rng, kh, kw, cin=None, cout=None, n=(2, 3), hw=(6, 9)):
     cin = cin or int(rng.integers(2, 4))
     cout = cout or int(rng.integers(2, 5))
-    H, W = (int(v) for v in rng.integers(hw[0], hw[1] + 1, size=2))
+    H, W = (int(v) for v in rng.choice(np.arange(hw[0], hw[1] + 1), size=2, replace=False))
+    # H != W: a channels-first output (N, C, H', W') can then never have the expected shape
     x = rng.normal(size=(int(rng.integers(n[0], n[1] + 1)), H, W, cin))
     return x, rng.normal(size=(kh, kw, cin, cout)), np.zeros(cout)
 
@@ -157,9 +158,14 @@ def test_activation_after_bias(student, rng):
 
 
 def test_inputs_unmodified(student, rng):
+    """x, the weights and the bias are left alone, whatever the padding, stride and activation.
+    This counts only from a layer whose 'same' output (odd kernel, stride 1, no activation) is right."""
     x, w, _ = _draw(rng, 3, 3)
     b = rng.normal(size=w.shape[3])
     got = student.call("conv2d_layer", x, w, b, padding="same")
-    expect_unmodified(student.mutated, {0: "x", 1: "weights", 2: "bias"}, what="conv2d_layer")
-    # Leaving the inputs alone counts only in a call that also computes the right output.
+    names = {0: "x", 1: "weights", 2: "bias"}
+    expect_unmodified(student.mutated, names, what="conv2d_layer")
     expect_array(got, _keras_conv(x, w, b, padding="same"), what=_what(x, w, padding="same"), axes=AXES)
+    expect_inputs_left_alone(student, "conv2d_layer", (x, w, b), names,
+                             [{}, {"stride": 2}, {"padding": "same", "stride": (2, 1)}, {"activation": "relu"},
+                              {"activation": Function("tanh")}])

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
-from convlab.diagnose import expect_array, expect_unmodified
+from convlab.diagnose import expect_array, expect_inputs_left_alone, expect_unmodified
 
 pytestmark = pytest.mark.grade_id("pool2d")
 
@@ -136,8 +136,13 @@ def test_integer_input_avg(student, rng):
 
 
 def test_input_unmodified(student, rng):
-    """Leaving the input alone counts only in a call that also computes the right output."""
+    """x is left alone in both modes, whatever the pool size and stride: an average pooling that
+    divides the caller's array in place (x /= ph * pw) computes the right averages, and only this
+    check sees it. It counts only from a pool2d whose average pooling is right (values of both
+    signs: a maximum started at 0 is the max checks' to charge)."""
     x = _batch(rng, 6, 6, low=-1.0, high=1.0)
-    got = student.call("pool2d", x, 2, mode="max")
-    expect_unmodified(student.mutated, {0: "x"}, what="pool2d")
-    _check(got, _keras_pool(x, 2, 2, "max"), what=_what(x, pool_size=2, mode="max"))
+    got = student.call("pool2d", x, 2, mode="avg")
+    expect_unmodified(student.mutated, {0: "x"}, what="pool2d(x, 2, mode='avg')")
+    _check(got, _keras_pool(x, 2, 2, "avg"), what=_what(x, pool_size=2, mode="avg"))
+    expect_inputs_left_alone(student, "pool2d", (x, 2), {0: "x"},
+                             [{}, {"mode": "max", "stride": 1}, {"mode": "avg", "stride": (1, 2)}])

@@ -82,18 +82,20 @@ def make_checks(name: str, transposed: bool, layer_1d: str, bias_per_input: str,
     def expect(student, kernel_size, cin, f, **shown):
         fail_if(check(student, kernel_size, cin, f, **shown))
 
-    def run(student, run_seed, label, strategy):
+    def run(student, run_seed, label, strategy, always):
         def one(case):
             kernel_size, cin, f, use_bias = case
             return check(student, kernel_size, cin, f, **({} if use_bias is None else {"use_bias": use_bias}))
 
-        O.check_cases(O.draw(f"{name}/{label}", strategy, N_CASES, run_seed), one)
+        O.check_cases(O.draw(f"{name}/{label}", strategy, N_CASES, run_seed, always=always), one)
 
+    # and always: a kernel of several taps with many input channels and the bias left out (a default),
+    # and one without a bias
     def test_random_1d_kernels(student, run_seed):
-        run(student, run_seed, "1d", _one_d())
+        run(student, run_seed, "1d", _one_d(), [(3, 16, 8, None), (5, 16, 32, False)])
 
     def test_random_2d_kernels(student, run_seed):
-        run(student, run_seed, "2d", _two_d())
+        run(student, run_seed, "2d", _two_d(), [((3, 2), 16, 8, None), ((3, 3), 16, 32, False)])
 
     def test_bias_by_default(student):
         expect(student, *course_layer)  # a layer of the course text's models

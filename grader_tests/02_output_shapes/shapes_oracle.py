@@ -203,9 +203,14 @@ def dense_params(n_in: int, n_out: int, use_bias: bool = True) -> int:
 _CASES: dict = {}
 
 
-def draw(name: str, strategy, n: int, seed: int, accept=None) -> list:
-    """Up to ``n`` distinct cases drawn by hypothesis from ``strategy`` (those ``accept`` keeps),
-    the same for a given run seed; drawn once per process."""
+def draw(name: str, strategy, n: int, seed: int, accept=None, always=()) -> list:
+    """The cases ``always`` asked, then up to ``n`` other distinct cases drawn by hypothesis from
+    ``strategy`` (those ``accept`` keeps), the same for a given run seed; drawn once per process.
+
+    ``always`` holds cases of the strategy's family that separate each known mistake of it from
+    the right answer: a draw can miss them (a stride that happens to divide, a bias that happens
+    to be on), and a mistake must be caught on every run, not on most.
+    """
     key = (name, seed)
     if key not in _CASES:
         from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
@@ -223,7 +228,7 @@ def draw(name: str, strategy, n: int, seed: int, accept=None) -> list:
 
         with_seed(zlib.crc32(name.encode()) ^ seed)(collect)()
         _CASES[key] = found
-    return _CASES[key]
+    return list(always) + [case for case in _CASES[key] if case not in always]
 
 
 def size(case) -> int:

@@ -78,22 +78,24 @@ def _dilated(draw):
     return draw(st.integers((k - 1) * d + 1, 40)), k, 1, 0, d
 
 
-def _run(student, run_seed, name, strategy):
-    cases = O.draw(f"conv_output_length/{name}", strategy, N_CASES, run_seed, accept=_valid)
+def _run(student, run_seed, name, strategy, always):
+    cases = O.draw(f"conv_output_length/{name}", strategy, N_CASES, run_seed, accept=_valid, always=always)
     O.check_cases(cases, lambda c: _check(student, c[0], c[1], s=c[2], p=c[3], d=c[4]))
 
 
 def test_random_strides(student, run_seed):
-    _run(student, run_seed, "strides", _strided())
+    # and always a stride that does not divide i - k (the last window sticks out: floor, not ceil)
+    _run(student, run_seed, "strides", _strided(), [(7, 3, 3, 0, 1)])
 
 
 def test_random_padding(student, run_seed):
-    _run(student, run_seed, "padding", _padded())
+    # and always: p on each side, a kernel as long as the padded input, a stride that does not divide
+    _run(student, run_seed, "padding", _padded(), [(8, 5, 1, 2, 1), (5, 7, 2, 1, 1), (8, 3, 2, 1, 1)])
 
 
 def test_random_dilation(student, run_seed):
     # stride 1 only: Keras refuses strides > 1 together with dilation_rate > 1
-    _run(student, run_seed, "dilation", _dilated())
+    _run(student, run_seed, "dilation", _dilated(), [(10, 3, 1, 0, 3)])
 
 
 def test_defaults(student):

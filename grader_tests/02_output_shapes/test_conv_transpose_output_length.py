@@ -87,9 +87,9 @@ def _with_output_padding(draw):
             draw(st.integers(0, s - 1)), 1)
 
 
-def _run(student, run_seed, name, strategy):
+def _run(student, run_seed, name, strategy, always):
     cases = O.draw(f"conv_transpose_output_length/{name}", strategy, N_CASES, run_seed,
-                   accept=lambda c: O.transpose_length(*c) is not None)
+                   accept=lambda c: O.transpose_length(*c) is not None, always=always)
 
     def check(case):
         i, k, s, padding, op, d = case
@@ -104,15 +104,19 @@ def _run(student, run_seed, name, strategy):
 
 
 def test_random_valid(student, run_seed):
-    _run(student, run_seed, "valid", _no_output_padding("valid"))
+    # and always: the defaults, a stride larger than the kernel, a dilation
+    _run(student, run_seed, "valid", _no_output_padding("valid"),
+         [(5, 3, 1, "valid", None, 1), (4, 2, 3, "valid", None, 1), (5, 3, 1, "valid", None, 2)])
 
 
 def test_random_same(student, run_seed):
-    _run(student, run_seed, "same", _no_output_padding("same"))
+    _run(student, run_seed, "same", _no_output_padding("same"), [(5, 3, 2, "same", None, 1)])
 
 
 def test_random_output_padding(student, run_seed):
-    _run(student, run_seed, "output_padding", _with_output_padding())
+    # and always: output_padding 1 with 'valid' and with 'same' (an even kernel), and 0 with 'valid'
+    _run(student, run_seed, "output_padding", _with_output_padding(),
+         [(4, 3, 2, "valid", 1, 1), (5, 4, 2, "same", 1, 1), (4, 2, 3, "valid", 0, 1)])
 
 
 def test_defaults(student):

@@ -42,7 +42,8 @@ def _layers(draw):
 
 
 def test_random_layers(student, run_seed):
-    cases = O.draw("dense_params/random", _layers(), N_CASES, run_seed)
+    # and always a layer with its bias by default and one without
+    cases = O.draw("dense_params/random", _layers(), N_CASES, run_seed, always=[(100, 3200, None), (120, 84, False)])
 
     def check(case):
         n_in, n_out, use_bias = case

@@ -63,9 +63,9 @@ def _same(draw):
     return draw(st.integers(1, 40)), draw(st.integers(1, 6)), draw(st.none() | st.integers(1, 6)), "same"
 
 
-def _run(student, run_seed, name, strategy):
+def _run(student, run_seed, name, strategy, always):
     cases = O.draw(f"pool_output_length/{name}", strategy, N_CASES, run_seed,
-                   accept=lambda c: O.pool_length(*c) is not None)
+                   accept=lambda c: O.pool_length(*c) is not None, always=always)
 
     def check(case):
         i, k, s, padding = case
@@ -76,11 +76,13 @@ def _run(student, run_seed, name, strategy):
 
 
 def test_random_valid(student, run_seed):
-    _run(student, run_seed, "valid", _valid())
+    # and always an incomplete window at the end
+    _run(student, run_seed, "valid", _valid(), [(11, 2, 2, "valid")])
 
 
 def test_random_same(student, run_seed):
-    _run(student, run_seed, "same", _same())
+    # and always: the stride left out, a stride that does not divide, a pool longer than the input
+    _run(student, run_seed, "same", _same(), [(10, 3, None, "same"), (11, 3, 2, "same"), (3, 5, 2, "same")])
 
 
 def test_default_stride_is_pool_size(student):

@@ -94,19 +94,23 @@ def _dilated(draw):
     return draw(st.integers(1, 30)), draw(st.integers(2, 5)), 1, draw(st.integers(2, 4))
 
 
-def _run(student, run_seed, name, strategy):
+def _run(student, run_seed, name, strategy, always):
     cases = O.draw(f"same_padding/{name}", strategy, N_CASES, run_seed,
-                   accept=lambda c: O.same_pads(*c) is not None)
+                   accept=lambda c: O.same_pads(*c) is not None, always=always)
     O.check_cases(cases, lambda c: _check(student, c[0], c[1], s=c[2], d=c[3]))
 
 
 def test_random_strides(student, run_seed):
-    _run(student, run_seed, "strides", _strided())
+    # and always: an odd and an even total, a stride that does not divide, no padding needed
+    # (a negative total clipped to 0), a kernel longer than the input
+    _run(student, run_seed, "strides", _strided(), [(10, 5, 1, 1), (10, 4, 1, 1), (8, 3, 2, 1), (10, 2, 5, 1),
+                                                    (3, 8, 1, 1)])
 
 
 def test_random_dilation(student, run_seed):
-    # stride 1 only: Keras refuses strides > 1 together with dilation_rate > 1
-    _run(student, run_seed, "dilation", _dilated())
+    # stride 1 only: Keras refuses strides > 1 together with dilation_rate > 1; and always an even
+    # and an odd total
+    _run(student, run_seed, "dilation", _dilated(), [(10, 3, 1, 2), (10, 2, 1, 3)])
 
 
 def _expect(student, i, k, **shown):

@@ -173,20 +173,29 @@ def _naming_problem(student, input_shape, layers, index) -> str | None:
 
 
 # ---- possible stacks -------------------------------------------------------------------
-def _random_stacks(student, run_seed, rank):
+def _random_stacks(student, run_seed, rank, always):
     cases = O.draw(f"summarize/stacks{rank}d", stacks.stack(rank), N_STACKS, run_seed,
-                   accept=lambda c: O.summary(c[1], c[0]).refused_at is None)
+                   accept=lambda c: O.summary(c[1], c[0]).refused_at is None, always=always)
     O.check_cases(cases, lambda c: compare(_ask(student, c[1], c[0]), c[1], c[0]))
 
 
 def test_random_1d_stacks(student, run_seed):
-    _random_stacks(student, run_seed, 1)
+    # and always: a pooling layer with its stride left out, a transposed layer whose stride is
+    # larger than its kernel
+    _random_stacks(student, run_seed, 1, [((29, 2), tuple(KERAS_DEFAULTS)), ((4, 2), tuple(TRANSPOSED_GAP))])
 
 
 def test_random_2d_stacks(student, run_seed):
-    _random_stacks(student, run_seed, 2)
+    # and always the same, in 2-D: LeNet-5, and a transposed layer whose stride is larger than its kernel
+    _random_stacks(student, run_seed, 2, [((32, 32, 1), tuple(LENET5)),
+                                          ((4, 5, 2), ({"type": "Conv2DTranspose", "filters": 2, "kernel_size": 2,
+                                                        "strides": 3},))])
 
 
+KERAS_DEFAULTS = [{"type": "ZeroPadding1D"}, {"type": "Conv1D", "filters": 8, "kernel_size": 3},
+                  {"type": "MaxPooling1D"}, {"type": "AveragePooling1D", "pool_size": 3},
+                  {"type": "Conv1DTranspose", "filters": 4, "kernel_size": 3}]
+TRANSPOSED_GAP = [{"type": "Conv1DTranspose", "filters": 3, "kernel_size": 2, "strides": 3}]
 LENET5 = [{"type": "Conv2D", "filters": 6, "kernel_size": 5, "padding": "valid"},
           {"type": "MaxPooling2D", "pool_size": 2},
           {"type": "Conv2D", "filters": 16, "kernel_size": 5, "padding": "valid"},
@@ -204,9 +213,7 @@ def test_lenet5(student):
 def test_keras_defaults(student):
     # every argument Keras has a default for is left out: strides 1 (conv) or the pool size
     # (pooling), padding "valid", MaxPooling pool_size 2, ZeroPadding 1 on each side, a bias
-    _expect(student, [{"type": "ZeroPadding1D"}, {"type": "Conv1D", "filters": 8, "kernel_size": 3},
-                      {"type": "MaxPooling1D"}, {"type": "AveragePooling1D", "pool_size": 3},
-                      {"type": "Conv1DTranspose", "filters": 4, "kernel_size": 3}], (29, 2))
+    _expect(student, KERAS_DEFAULTS, (29, 2))
 
 
 def test_tuple_kernels_and_strides(student):
@@ -218,7 +225,7 @@ def test_tuple_kernels_and_strides(student):
 
 
 def test_transposed_valid_stride_larger_than_kernel(student):
-    _expect(student, [{"type": "Conv1DTranspose", "filters": 3, "kernel_size": 2, "strides": 3}], (4, 2))
+    _expect(student, TRANSPOSED_GAP, (4, 2))
 
 
 def test_transposed_output_padding(student):
@@ -288,8 +295,9 @@ def test_rank_mismatch_raises(student):
 
 
 def test_random_impossible_stacks_raise(student, run_seed):
+    # and always one too small only when the pooling's stride is the pool size
     cases = O.draw("summarize/impossible", stacks.impossible_stack(), N_IMPOSSIBLE, run_seed,
-                   accept=lambda c: O.summary(c[1], c[0]).refused_at == c[2])
+                   accept=lambda c: O.summary(c[1], c[0]).refused_at == c[2], always=[OUTPUT_BELOW_ONE])
     O.check_cases(cases, lambda c: _raise_problem(student, *c))
 
 

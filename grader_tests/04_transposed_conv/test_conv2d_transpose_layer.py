@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import transposed_oracle as O
-from convlab.diagnose import expect_array, expect_unmodified
+from convlab.diagnose import expect_array, expect_inputs_left_alone, expect_unmodified
 
 pytestmark = pytest.mark.grade_id("conv2d_transpose_layer")
 
@@ -80,8 +80,12 @@ def test_square_channels(student, rng):
 
 
 def test_inputs_unmodified(student, rng):
-    """Leaving the inputs alone counts only in a call that also computes the right output."""
+    """x, the weights and the bias are left alone, whatever the padding and stride. This counts
+    only in a call that also computes the right output."""
     x, weights, bias = _case(rng)
+    names = {0: "x", 1: "weights", 2: "bias"}
     student.call("conv2d_transpose_layer", x, weights, bias, stride=2, padding="same")
-    expect_unmodified(student.mutated, {0: "x", 1: "weights", 2: "bias"}, what="conv2d_transpose_layer")
+    expect_unmodified(student.mutated, names, what="conv2d_transpose_layer")
     _check(student, x, weights, bias, 2, "same")
+    expect_inputs_left_alone(student, "conv2d_transpose_layer", (x, weights, bias), names,
+                             [{}, {"stride": 3}, {"stride": (1, 3), "padding": "same"}])

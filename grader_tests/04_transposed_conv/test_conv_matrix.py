@@ -11,7 +11,7 @@ import pytest
 from scipy.signal import correlate2d
 
 import transposed_oracle as O
-from convlab.diagnose import expect, expect_array
+from convlab.diagnose import expect, expect_array, expect_inputs_left_alone, expect_unmodified
 
 pytestmark = pytest.mark.grade_id("conv_matrix")
 
@@ -67,3 +67,13 @@ def test_multiplying_by_c_correlates(student, rng):
     expect_array(C.astype(float) @ x.ravel(), correlate2d(x, kernel, mode="valid").ravel(),
                  what=f"conv_matrix(({h}, {w}), kernel) @ x.ravel()",
                  variants={FLIPPED: correlate2d(x, kernel[::-1, ::-1], mode="valid").ravel()}, edges_hint=False)
+
+
+def test_kernel_unmodified(student, rng):
+    """The kernel is left alone, in 2-D and in 1-D; this counts only from a conv_matrix whose 2-D
+    matrix is right."""
+    h, w = int(rng.integers(4, 7)), int(rng.integers(4, 7))
+    kernel = _kernel(rng, 2, 3)
+    _check(student, (h, w), kernel)
+    expect_unmodified(student.mutated, {1: "kernel"}, what="conv_matrix")
+    expect_inputs_left_alone(student, "conv_matrix", (int(rng.integers(6, 10)), _kernel(rng, 3)), {1: "kernel"}, [{}])

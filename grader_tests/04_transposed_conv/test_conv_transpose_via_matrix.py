@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import transposed_oracle as O
-from convlab.diagnose import expect, expect_array
+from convlab.diagnose import expect, expect_array, expect_inputs_left_alone, expect_unmodified
 
 pytestmark = pytest.mark.grade_id("conv_transpose_via_matrix")
 
@@ -24,8 +24,8 @@ def _case(rng, two_d):
     return shape, kernel, rng.normal(size=out)
 
 
-def _values(student, rng, two_d):
-    shape, kernel, y = _case(rng, two_d)
+def _values(student, rng, two_d, case=None):
+    shape, kernel, y = case or _case(rng, two_d)
     given = shape if two_d else shape[0]
     got = student.call("conv_transpose_via_matrix", y, given, kernel)
     C = O.conv_matrix(shape, kernel)
@@ -52,3 +52,14 @@ def test_adjoint_identity(student, rng):
     expect(np.isclose(left, right, rtol=1e-6, atol=1e-9),
            f"<C x, y> = {left:.6g} but <x, your C.T y> = {right:.6g}: the transposed convolution is the adjoint "
            "of the convolution, so the two must be equal for every x and y")
+
+
+def test_inputs_unmodified(student, rng):
+    """y and the kernel are left alone, in 2-D and in 1-D; this counts only from a function whose
+    2-D values are right."""
+    shape, kernel, y = _case(rng, True)
+    _values(student, rng, True, (shape, kernel, y))
+    names = {0: "y", 2: "kernel"}
+    expect_unmodified(student.mutated, names, what="conv_transpose_via_matrix")
+    shape, kernel, y = _case(rng, False)
+    expect_inputs_left_alone(student, "conv_transpose_via_matrix", (y, shape[0], kernel), names, [{}])

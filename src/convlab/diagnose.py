@@ -18,7 +18,8 @@ import numbers
 import numpy as np
 import pytest
 
-__all__ = ["KnownMistake", "fail", "fail_if", "expect", "expect_close", "expect_array", "expect_unmodified"]
+__all__ = ["KnownMistake", "fail", "fail_if", "expect", "expect_close", "expect_array", "expect_unmodified",
+           "expect_inputs_left_alone"]
 
 # Names of the axes of an expected array, by its number of dimensions, so that
 # shape and position messages read "2 rows short" / "at row 3, column 0".
@@ -74,6 +75,25 @@ def expect_unmodified(mutated, names: dict, *, what: str) -> None:
             "(e.g. np.pad, x.astype(float), or new arrays) instead of changing "
             "the caller's array"
         )
+
+
+def expect_inputs_left_alone(student, name: str, args: tuple, names: dict, calls: list[dict]) -> None:
+    """Fail if ``name(*args, **kwargs)`` changes one of its array arguments in place, for any
+    ``kwargs`` of ``calls``: one call per mode of the function, since a change made in one mode
+    only (an average pooling that divides its input) is a change all the same.
+
+    ``names`` names the arguments as the student knows them (positions or keywords). A call
+    that raises or hangs is left to the check of its mode, which charges it.
+    """
+    from convlab.student import StudentError
+
+    for kwargs in calls:
+        try:
+            student.call(name, *args, **kwargs)
+        except StudentError:
+            continue
+        given = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+        expect_unmodified(student.mutated, names, what=f"{name} (called with {given or 'its defaults'})")
 
 
 def _plural(n: int, word: str) -> str:

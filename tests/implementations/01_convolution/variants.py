@@ -250,6 +250,20 @@ def conv2d__same_stride1_padding(image, kernel, stride=1, padding="valid"):
     return R.conv2d(image, kernel, 1, "same")[::sh, ::sw]
 
 
+def conv2d__same_stride_floor(image, kernel, stride=1, padding="valid"):
+    """'same' with a stride: floor(n / s) output rows and columns instead of ceil(n / s)."""
+    if padding != "same":
+        return R.conv2d(image, kernel, stride, padding)
+    (H, W, C), (kh, kw) = image.shape, kernel.shape[:2]
+    sh, sw = R._pair(stride)
+    pads = []
+    for n, k, s in ((H, kh, sh), (W, kw, sw)):
+        total = max((n // s - 1) * s + k - n, 0)
+        pads.append((total // 2, total - total // 2))
+    out = R.conv2d(np.pad(image, (*pads, (0, 0))), kernel, stride, "valid")
+    return out[:H // sh, :W // sw]
+
+
 def conv2d__pair_padding_swapped(image, kernel, stride=1, padding="valid"):
     """Reads padding=(ph, pw) as (pw, ph)."""
     if isinstance(padding, (tuple, list)):
@@ -382,6 +396,16 @@ def pool2d__pool_pair_swapped(x, pool_size=2, stride=None, mode="max"):
         pool_size = tuple(pool_size)[::-1]
         stride = stride if stride is not None else pool_size
     return R.pool2d(x, pool_size, stride, mode)
+
+
+def pool2d__avg_divides_in_place(x, pool_size=2, stride=None, mode="max"):
+    """Average pooling that divides the caller's array in place (x /= ph * pw) and sums the windows."""
+    if mode != "avg":
+        return R.pool2d(x, pool_size, stride, mode)
+    ph, pw = R._pair(pool_size)
+    x /= ph * pw
+    sh, sw = R._pair(stride if stride is not None else pool_size)
+    return sliding_window_view(x, (ph, pw), axis=(1, 2))[:, ::sh, ::sw].sum(axis=(-2, -1))
 
 
 def pool2d__mutates(x, pool_size=2, stride=None, mode="max"):

@@ -103,19 +103,15 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def student_page(browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    page.close()
-
-
-@pytest.fixture(scope="module")
-def instructor_page(browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    page.close()
+def pages(browser):
+    """A browser tab for each of the two people, kept from test to test as they work."""
+    tabs = {}
+    for person in ("student", "instructor"):
+        tabs[person] = browser.new_page(viewport={"width": 1280, "height": 900})
+        tabs[person].set_default_timeout(TIMEOUT_MS)
+    yield tabs
+    for tab in tabs.values():
+        tab.close()
 
 
 @pytest.fixture(autouse=True)
@@ -123,10 +119,9 @@ def screenshot_on_failure(request):
     """What the browser showed when a test failed, as an artefact beside the others."""
     yield
     report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        for name in ("student_page", "instructor_page"):
-            if name in request.fixturenames:
-                screenshot(request.getfixturevalue(name), f"FAILED-{request.node.name}-{name}")
+    if report is not None and report.failed and "pages" in request.fixturenames:
+        for person, page in request.getfixturevalue("pages").items():
+            screenshot(page, f"FAILED-{request.node.name}-{person}")
 
 
 def screenshot(target, name: str) -> None:
@@ -197,8 +192,9 @@ def write_markdown(page, text: str, answer: str) -> None:
 
 
 # ---- the term --------------------------------------------------------------------------------
-def test_each_role_sees_its_own_tools(term, student_page, instructor_page):
+def test_each_role_sees_its_own_tools(term, pages):
     exchange, student_lab, instructor_lab = term
+    student_page, instructor_page = pages["student"], pages["instructor"]
     open_lab(student_page, student_lab)
     student_menu = menu_items(student_page, "Nbgrader")
     assert "Assignment List" in student_menu
@@ -212,9 +208,9 @@ def test_each_role_sees_its_own_tools(term, student_page, instructor_page):
     assert side_panels(instructor_page, "Create Assignment") == 1
 
 
-def test_a_student_fetches_writes_checks_validates_and_submits(term, student_page):
+def test_a_student_fetches_writes_checks_validates_and_submits(term, pages):
     exchange, student_lab, _ = term
-    page = student_page
+    page = pages["student"]
     open_lab(page, student_lab)
     open_assignments(page)
     assignment_rows(page, "released", 1).first.locator(".item_status button").click()
@@ -260,7 +256,7 @@ def test_a_student_fetches_writes_checks_validates_and_submits(term, student_pag
     assert f"convlab {STUDENT} {ASSIGNMENT}" in submitted
 
 
-def test_the_instructor_grades_the_written_answer_in_formgrader(term, instructor_page):
+def test_the_instructor_grades_the_written_answer_in_formgrader(term, pages):
     exchange, _, instructor_lab = term
     graded = exchange.collect_and_grade(ASSIGNMENT)
     assert graded.returncode == 0, graded.stderr
@@ -270,7 +266,7 @@ def test_the_instructor_grades_the_written_answer_in_formgrader(term, instructor
         submission_id = submission.id
     assert 0 < auto < 17  # gaussian_kernel1d right, conv2d flipped, the rest not done
 
-    page = instructor_page
+    page = pages["instructor"]
     open_lab(page, instructor_lab)
     page.locator("#jp-menu-panel div.lm-MenuBar-itemLabel:text-is('Nbgrader')").click()
     page.locator('li[data-command="nbgrader:open-formgrader"]').click()
@@ -304,9 +300,9 @@ def test_the_instructor_grades_the_written_answer_in_formgrader(term, instructor
     exchange.run("release_feedback", ASSIGNMENT)
 
 
-def test_the_student_fetches_and_reads_the_feedback(term, student_page):
+def test_the_student_fetches_and_reads_the_feedback(term, pages):
     exchange, student_lab, _ = term
-    page = student_page
+    page = pages["student"]
     open_lab(page, student_lab)
     open_assignments(page)
     page.locator("#refresh_assignments_list").click()

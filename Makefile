@@ -7,7 +7,7 @@ BROWSER_STAMP := $(VENV)/.browser-stamp
 # nbgrader's gradebook runs `alembic`, which lives in the environment's bin/.
 RUN := PATH="$(BIN):$$PATH"
 
-.PHONY: env demo test benchmark clean
+.PHONY: env demo test benchmark images images-gpu clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -35,6 +35,15 @@ demo: env
 	  $(RUN) convlab grade $$assignment --submissions examples/submissions || exit 1; done
 	$(RUN) nbgrader export --to grades.csv
 	@echo "autograded notebooks: autograded/   feedback: feedback/   grades: grades.csv"
+
+# The grading images, with no image registry: a debootstrap Debian base, then convlab and its pinned
+# wheels (docker/images.sh; starts dockerd, installing docker.io and debootstrap as root if need be).
+# Rebuilt only when docker/Dockerfile.*, pyproject.toml, docker/constraints.txt or src/ change.
+images: env
+	docker/images.sh cpu
+
+images-gpu: env
+	docker/images.sh gpu
 
 test: env $(BROWSER_STAMP)
 	$(RUN) $(PY) -m pytest

@@ -242,19 +242,27 @@ def test_the_dockerfiles_pass_hadolint(dockerfile):
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
 def test_the_images_hold_the_package_only_and_run_unprivileged(dockerfile):
     text = dockerfile.read_text()
-    copied = {source for line in re.findall(r"^COPY (.+)$", text, re.MULTILINE) for source in line.split()[:-1]}
-    assert copied == {"pyproject.toml", "README.md", "docker/constraints.txt", "src/"}
+    copies = re.findall(r"^COPY (.+)$", text, re.MULTILINE)
+    copied = {source for line in copies if not line.startswith("--from=") for source in line.split()[:-1]}
+    assert copied - {"keras/datasets/mnist.npz"} == {"pyproject.toml", "README.md", "docker/constraints.txt",
+                                                      "src/", "wheels/"}
+    # The image takes the installed environment alone from the stage that had the wheels and the sources.
+    assert [line for line in copies if line.startswith("--from=")] == ["--from=install /opt/venv /opt/venv"]
     users = re.findall(r"^USER (\S+)$", text, re.MULTILINE)
     assert users[-1] == "65534:65534"
     assert f"test -d {sandbox.IMAGE_SITE_PACKAGES}/convlab" in text  # overlays land where the packages are
-    assert re.search(r"^FROM \S+:\S+$", text, re.MULTILINE) and ":latest" not in text
+    # No registry: the base is the debootstrap one docker/images.sh makes, unless BASE says otherwise.
+    assert re.search(r"^ARG BASE=convlab-base:bookworm$", text, re.MULTILINE) and ":latest" not in text
+    assert re.findall(r"^FROM (.+)$", text, re.MULTILINE) == ["${BASE} AS install", "${BASE}"]
+    assert "--no-index" in text  # the build installs the wheels downloaded on the host, never from a network
 
 
 def test_the_gpu_image_bakes_mnist_but_gives_workers_no_keras_home():
     text = (ROOT / "docker" / "Dockerfile.gpu").read_text()
-    assert re.search(r"^FROM tensorflow/tensorflow:2\.21\.\d+-gpu$", text, re.MULTILINE)
-    assert "KERAS_HOME=/opt/keras python -c \"import keras; keras.datasets.mnist.load_data()\"" in text
+    assert "[and-cuda]" in text  # TensorFlow's CUDA wheels from PyPI: no CUDA base image needed
+    assert "COPY keras/datasets/mnist.npz /opt/keras/datasets/mnist.npz" in text
     assert "test -f /opt/keras/datasets/mnist.npz" in text
+    assert 'keras.datasets.mnist.load_data()' in (ROOT / "docker" / "images.sh").read_text()
     assert not re.search(r"^ENV[^\n]*KERAS_HOME", text, re.MULTILINE)
 
 

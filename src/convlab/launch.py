@@ -39,6 +39,7 @@ class ColdProcess:
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=env, cwd=cwd, start_new_session=True,
             preexec_fn=functools.partial(limits.apply, sandbox.process_limit(kind, limits)))
+        self.reaper = sandbox.container_reaper(argv)
 
     def fileno(self) -> int:
         return self.process.stdout.fileno()
@@ -65,6 +66,7 @@ class ColdProcess:
             except ProcessLookupError:
                 pass
         sandbox.remove_container(self.process.args)
+        sandbox.stop_reaper(self.reaper)
         self.returncode(10)
         sandbox.kill_private_processes(self.uid)
         for stream in (self.process.stdin, self.process.stdout):

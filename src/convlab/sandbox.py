@@ -436,6 +436,33 @@ def _in_image(inside: str) -> str:
                      "the docker sandbox cannot show a file in its place")
 
 
+def container_reaper(argv: list[str]) -> subprocess.Popen | None:
+    """A watcher that removes the container of a docker worker's argv once the grader lets go
+    of it: when :func:`stop_reaper` is called, or when the grading process dies, even by SIGKILL
+    (the kernel then closes the pipe the watcher reads). None for other sandboxes.
+
+    The ``docker run`` client dies with the grader, but its container would go on running the
+    student's code, perhaps for the whole CPU limit; the watcher is the one thing that outlives
+    the grader on purpose, and all it can do is ``docker rm --force`` that one name.
+    """
+    if list(argv[:2]) != ["docker", "run"]:
+        return None
+    name = argv[argv.index("--name") + 1]
+    return subprocess.Popen(["sh", "-c", 'cat >/dev/null; exec docker rm --force "$0"', name],
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def stop_reaper(reaper: subprocess.Popen | None) -> None:
+    """Let the watcher remove its container (already gone, as a rule) and end; not waited
+    for, so a slow daemon costs the grading nothing (subprocess reaps it later)."""
+    if reaper is not None:
+        try:
+            reaper.stdin.close()
+        except OSError:
+            pass
+
+
 def remove_container(argv: list[str]) -> None:
     """Remove the container that a docker worker's argv started (nothing for other sandboxes).
 

@@ -6,6 +6,7 @@ the gradebook, the autograded notebooks, the feedback, the printed table.
 """
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -75,8 +76,13 @@ def course(released_course):
 
 @pytest.fixture(scope="module")
 def grades(course):
-    results = grade(course, ASSIGNMENT, course.root / "examples" / "submissions",
-                    settings=Settings(jobs=2, progress=False))
+    """The class graded from a shell whose pytest settings would break the hidden checks' pytest."""
+    os.environ["PYTEST_ADDOPTS"] = "-x --no-such-option tests/no_such_file.py"
+    try:
+        results = grade(course, ASSIGNMENT, course.root / "examples" / "submissions",
+                        settings=Settings(jobs=2, progress=False))
+    finally:
+        del os.environ["PYTEST_ADDOPTS"]
     return {g.student: g for g in results}
 
 

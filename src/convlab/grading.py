@@ -105,6 +105,16 @@ def class_spec(assignment: str, students: list[dict], kind: str, results_dir: Pa
             "template": settings.template, "preload": list(preload)}
 
 
+#: What would change how pytest runs the hidden checks, from the instructor's own shell: options
+#: (even test paths) added to every pytest, and plugins loaded into it.
+PYTEST_ENVIRONMENT = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
+
+
+def checks_environment() -> dict[str, str]:
+    """The grading process's environment, less :data:`PYTEST_ENVIRONMENT`."""
+    return {name: value for name, value in os.environ.items() if name not in PYTEST_ENVIRONMENT}
+
+
 def checks_command(tests: Path, spec_path: Path) -> list[str]:
     """pytest on the hidden checks with the convlab plugin, ignoring any project pytest config.
 
@@ -136,7 +146,7 @@ def _launch_shards(course: Course, assignment: str, notebook_name: str, students
         logs.append(open(scratch / f"shard-{k}.log", "w"))
         processes.append(subprocess.Popen(checks_command(course.grader_tests(assignment), spec_path),
                                           stdout=logs[-1], stderr=subprocess.STDOUT, cwd=course.root,
-                                          preexec_fn=sandbox.die_with_parent))
+                                          env=checks_environment(), preexec_fn=sandbox.die_with_parent))
     return processes, logs
 
 

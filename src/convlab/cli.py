@@ -56,6 +56,7 @@ def _lab_role(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from convlab import lab_roles
     from convlab.grading import Settings
 
     parser = argparse.ArgumentParser(prog="convlab", description=__doc__.split("\n\n")[0])
@@ -93,8 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=_check)
 
     p = verbs.add_parser("lab-role", help="show or hide nbgrader's instructor tools (formgrader, Create Assignment)")
-    p.add_argument("role", choices=["student", "instructor"])
-    p.add_argument("--level", choices=["user", "sys_prefix", "system"], default="user",
+    p.add_argument("role", choices=lab_roles.ROLES)
+    p.add_argument("--level", choices=lab_roles.LEVELS, default="user",
                    help="where the setting goes (jupyter's config levels; sys_prefix for a student image)")
     p.set_defaults(run=_lab_role)
 

@@ -36,7 +36,7 @@ class PublicChecksFailed(Exception):
     def _render_traceback_(self) -> list[str]:
         """IPython shows these lines instead of a traceback: the checks' code and the
         student's frames would only hide the explanation."""
-        return [f"{type(self).__name__}: {self}", "", *str(self.result.summary()).splitlines()]
+        return [f"{type(self).__name__}: {self}", "", *self.result.summary().splitlines()]
 
 
 class Notebook(otter.Notebook):

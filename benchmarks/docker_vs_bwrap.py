@@ -17,26 +17,16 @@ import csv
 import datetime
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from grade_class import build_course  # the same class of copies as grade_class.py grades
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "docker_vs_bwrap.csv"
-
-
-def build_course(folder: Path, assignment: str, student: str, copies: int) -> Path:
-    shutil.copy(ROOT / "nbgrader_config.py", folder)
-    for name in ("source", "grader_tests"):
-        shutil.copytree(ROOT / name, folder / name)
-    submissions = folder / "class"
-    original = ROOT / "examples" / "submissions" / student / assignment
-    for k in range(copies):
-        shutil.copytree(original, submissions / f"{student}-{k:03d}" / assignment)
-    return submissions
 
 
 def grade_once(sandbox: str, args) -> float:

@@ -64,8 +64,9 @@ def test_the_container_is_isolated_and_limited(tmp_path, as_root):
     assert options(argv, "--pull") == ["never"]
     for widening in ("--privileged", "--cap-add", "--pid", "--ipc", "--mount", "--volumes-from", "--device"):
         assert widening not in argv
-    assert argv[-4:] == [IMAGE, "python", "-m", "convlab.worker"]
-    assert argv.index(IMAGE) == len(argv) - 4  # every option comes before the image
+    # the address-space limit docker's --ulimit lacks: a memory bomb gets MemoryError, as in bwrap
+    assert argv[-6:] == [IMAGE, "prlimit", f"--as={limits.memory_bytes}", "python", "-m", "convlab.worker"]
+    assert argv.index(IMAGE) == len(argv) - 6  # every option comes before the image
 
 
 @pytest.mark.skipif(shutil.which("docker") is None, reason="no docker client on PATH")
@@ -111,7 +112,9 @@ def test_gpus_only_when_asked(tmp_path, as_root):
     assert "--gpus" not in docker_argv(tmp_path)[0]
     argv, _ = docker_argv(tmp_path, kind="docker+gpus:convlab-grader:gpu")
     assert options(argv, "--gpus") == ["all"]
-    assert argv[-4] == "convlab-grader:gpu"
+    assert argv[-6] == "convlab-grader:gpu"
+    # CUDA reserves more address space than any sane limit and fails under RLIMIT_AS
+    assert argv[-5:-3] == ["prlimit", f"--data={sandbox.Limits().memory_bytes}"]
 
 
 def test_the_worker_gets_the_sandbox_environment_and_nothing_of_the_graders(tmp_path, as_root, monkeypatch):

@@ -120,3 +120,20 @@ def test_a_segfault_is_named(run_student):
     student = run_student(["import ctypes\ndef crash():\n    ctypes.string_at(0)"])
     with pytest.raises(StudentError, match=r"died while running crash: SIGSEGV \(a segmentation fault"):
         student.call("crash")
+
+
+@pytest.mark.parametrize("gpus, limit", [(False, "RLIMIT_AS"), (True, "RLIMIT_DATA")])
+def test_the_memory_limit_leaves_cuda_its_address_space(monkeypatch, gpus, limit):
+    """CUDA reserves address space it never backs and fails under RLIMIT_AS: with GPUs in view
+    the worker's memory is limited by RLIMIT_DATA, which counts what NumPy and TensorFlow allocate."""
+    import resource
+
+    set_limits = {}
+    monkeypatch.setattr(sandbox, "gpus_present", lambda: gpus)
+    monkeypatch.setattr(sandbox, "die_with_parent", lambda: None)
+    monkeypatch.setattr(resource, "setrlimit", lambda which, value: set_limits.__setitem__(which, value))
+    sandbox.Limits().apply()
+    memory = sandbox.Limits().memory_bytes
+    assert set_limits[getattr(resource, limit)] == (memory, memory)
+    other = resource.RLIMIT_DATA if limit == "RLIMIT_AS" else resource.RLIMIT_AS
+    assert other not in set_limits

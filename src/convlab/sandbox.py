@@ -81,12 +81,24 @@ class Limits:
         the grading process that started it."""
         die_with_parent()
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_AS, (self.memory_bytes, self.memory_bytes))
+        memory = resource.RLIMIT_DATA if gpus_present() else resource.RLIMIT_AS
+        resource.setrlimit(memory, (self.memory_bytes, self.memory_bytes))
         resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_bytes, self.file_bytes))
         resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
         resource.setrlimit(resource.RLIMIT_CPU, (self.cpu_seconds, self.cpu_seconds))
         if processes is not None:
             resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+
+
+def gpus_present() -> bool:
+    """Whether this machine shows NVIDIA GPUs, which bubblewrap then binds into its workers.
+
+    The memory limit is then RLIMIT_DATA rather than RLIMIT_AS: CUDA reserves far more
+    address space than it ever backs (PROT_NONE, which RLIMIT_DATA does not count) and
+    fails to initialise under an address-space limit, while NumPy's and TensorFlow's
+    real allocations are private writable memory, which RLIMIT_DATA counts.
+    """
+    return Path("/dev/nvidiactl").exists()
 
 
 def die_with_parent() -> None:
@@ -387,7 +399,10 @@ def _docker_command(kind: str, workdir: Path, overlays: dict[str, Path], limits:
             args += ["-e", f"{key}={value}"]
     if mode == "docker+gpus":
         args += ["--gpus", "all"]
-    return args + [image, "python", "-m", "convlab.worker"]
+    # docker's --ulimit knows no address-space limit, and --memory alone ends a memory bomb with
+    # the kernel's OOM kill (the cell's output lost) where the sandbox raises MemoryError in the cell.
+    memory = "--data" if mode == "docker+gpus" else "--as"  # CUDA: see gpus_present()
+    return args + [image, "prlimit", f"{memory}={limits.memory_bytes}", "python", "-m", "convlab.worker"]
 
 
 def _container_user(workdir: Path) -> str:

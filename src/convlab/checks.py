@@ -5,7 +5,7 @@ plugin and a class file (``--convlab-class``) naming the students to grade.
 Every check that asks for the ``student`` fixture runs once per student; the
 fixture is session-scoped, so pytest groups the checks by student and keeps one
 worker alive per student while their checks run. When a student's checks are
-done, their results (one line per check: grade id, pass/fail, message; for a
+done, their results (one line per check: grade id, pass/fail, message, seconds; for a
 known mistake also its call and diagnosis, :class:`convlab.diagnose.KnownMistake`)
 and the outputs of their notebook's cells are written to
 ``<results>/<student>.json`` atomically, which is what the rest of the pipeline reads.
@@ -203,7 +203,7 @@ class ClassRun:
         other = {k: v for k, v in item.callspec.params.items() if k != "student"}
         name = item.originalname + (f"[{'-'.join(map(str, other.values()))}]" if other else "")
         record = {"check": f"{Path(item.fspath).stem}::{name}", "grade_id": grade_id,
-                  "passed": report.passed, "message": ""}
+                  "passed": report.passed, "message": "", "seconds": round(report.duration, 3)}
         if report.failed and call.excinfo is not None:
             record["message"], internal = failure_message(call.excinfo)
             if isinstance(call.excinfo.value, KnownMistake):  # kept apart, so feedback can group by diagnosis

@@ -2,6 +2,7 @@
 
     convlab release [ASSIGNMENT ...]        regenerate release/ with nbgrader
     convlab grade ASSIGNMENT [--student ID] [--jobs N] [--sandbox bwrap|docker|none]
+    convlab report ASSIGNMENT [--out DIR]   the instructor's insight report: reports/<assignment>/index.html
     convlab check NOTEBOOK [--question Q]   public checks for a self-learner
     convlab lab-role student|instructor [--level user|sys_prefix|system]
                                             nbgrader's instructor tools off (student) or on in JupyterLab
@@ -38,6 +39,18 @@ def _grade(args) -> int:
                         progress=not args.quiet, template=not args.no_template)
     grades = grade(course, args.assignment, submissions, args.student or None, settings)
     return 0 if print_scores(args.assignment, grades) else 1
+
+
+def _report(args) -> int:
+    from convlab.course import Course
+    from convlab.insight.page import write_report
+
+    course = Course.at(args.course)
+    path, notes = write_report(course, args.assignment, Path(args.out).resolve() if args.out else None)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"report of {args.assignment}: {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+    return 0
 
 
 def _check(args) -> int:
@@ -87,6 +100,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="start every worker in a fresh Python instead of forking it from a template "
                         "that has imported the notebook's libraries (slower; for comparison)")
     p.set_defaults(run=_grade)
+
+    p = verbs.add_parser("report", help="what the class got wrong, who may have copied, what a regrade changed "
+                         "(reports/<assignment>/index.html and CSV files)")
+    p.add_argument("assignment")
+    p.add_argument("--out", help="folder to write the report in (default: <course>/reports/<assignment>)")
+    p.set_defaults(run=_report)
 
     p = verbs.add_parser("check", help="run the public checks on one notebook (self-learners)")
     p.add_argument("notebook")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from convlab import launch, record, sandbox
+from convlab import history, launch, record, sandbox
 from convlab.checks import write_json_atomically
 from convlab.course import Course
 from convlab.feedback import FeedbackPool
@@ -181,6 +181,7 @@ class RecordingFailed(Exception):
 def _grade(course: Course, assignment: str, submissions: Path, students: list[str] | None,
            settings: Settings) -> list[StudentGrade]:
     kind = sandbox.choose(settings.sandbox, settings.docker_image, settings.gpus)
+    started, tests_digest = history.now(), history.tests_digest(course.grader_tests(assignment))
     notebook_name, points = _assignment_cells(course, assignment)
     scratch = course.scratch(assignment)
     folders = find_submissions(submissions, assignment, students)
@@ -221,6 +222,7 @@ def _grade(course: Course, assignment: str, submissions: Path, students: list[st
         try:
             record.write_autograded(course, assignment, prep, notebook)
             record.save_to_gradebook(course, assignment, prep, notebook, scores)
+            history.keep_student(scratch, dataclasses.asdict(grade), results)
             journal.record(prep.student, digests[prep.student], dataclasses.asdict(grade))
         except (OSError, SQLAlchemyError) as error:
             raise RecordingFailed(f"could not record {prep.student}: {error}") from error
@@ -259,6 +261,9 @@ def _grade(course: Course, assignment: str, submissions: Path, students: list[st
         print(f"nbgrader generate_feedback failed for {student} (the grades are recorded; run "
               f"`nbgrader generate_feedback {assignment} --student {student}` again): {problem[-300:]}",
               file=sys.stderr)
+    # Kept before the journal is closed: a run killed in between is resumed, and kept then.
+    history.keep_run(course, assignment, seed, tests_digest, started, [grades[sid] for sid in sorted(grades)],
+                     scratch)
     journal.finish()
     return [grades[sid] for sid in sorted(grades)]
 

@@ -35,6 +35,8 @@ demo: env
 	  $(RUN) convlab grade $$assignment --submissions examples/submissions || exit 1; done
 	$(RUN) nbgrader export --to grades.csv
 	@echo "autograded notebooks: autograded/   feedback: feedback/   grades: grades.csv"
+	@# Last, each assignment's insight report (what the class got wrong, problems, regrades, similarity).
+	@for assignment in $$(ls source); do $(RUN) convlab report $$assignment || exit 1; done
 
 # The grading images, with no image registry: a debootstrap Debian base, then convlab and its pinned
 # wheels (docker/images.sh; starts dockerd, installing docker.io and debootstrap as root if need be).
@@ -53,4 +55,4 @@ benchmark: env
 	$(RUN) $(PY) benchmarks/class_throughput.py --growth --cold
 
 clean:
-	rm -rf .convlab autograded/*/ feedback submitted gradebook.db grades.csv
+	rm -rf .convlab autograded/*/ feedback submitted gradebook.db grades.csv reports

@@ -229,6 +229,8 @@ def test_the_page_in_chromium(report):
                 assert page.get_by_role("heading", name=heading, exact=True).is_visible()
             assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
             page.screenshot(path=str(ARTIFACTS / "report.png"))
+            page.evaluate("document.getElementById('mistakes').scrollIntoView()")
+            page.screenshot(path=str(ARTIFACTS / "report-mistakes.png"))
             page.get_by_text("s0003 and s0004: the matching code, marked").click()
             marked = page.locator("details.side-by-side[open] mark").first
             assert marked.is_visible()

@@ -120,7 +120,7 @@ def _choose_scores(records: ClassRecords, gradebook: GradebookScores | None, why
     """The gradebook's scores when they agree with the runs' grade cells (they hold the written
     answers' manual grades too); else the runs' own, with a note saying why."""
     graded = {s: r for s, r in records.latest.items() if r["grade"]["recorded"]}
-    last = next(iter(records.runs[-1].students.values()), None) if records.runs else None
+    last = next((r for run in reversed(records.runs) for r in run.students.values()), None)
     run_points = last["grade"]["points"] if last else {}
     if gradebook is not None:
         code_cells = {name: points for name, (points, kind) in gradebook.cells.items() if kind == "code"}
@@ -128,6 +128,8 @@ def _choose_scores(records: ClassRecords, gradebook: GradebookScores | None, why
             why_not = (f"the gradebook's autograded cells for {records.assignment} ({_points(code_cells)}) are not "
                        f"those convlab grade scored ({_points(run_points)}): it may be another course's gradebook, "
                        "or the assignment changed after grading")
+        elif graded and not gradebook.scores:
+            why_not = f"the gradebook holds no submission of {records.assignment}"
         else:
             records.points = {**run_points, **{n: p for n, (p, _) in gradebook.cells.items() if n not in run_points}}
             records.scores = gradebook.scores

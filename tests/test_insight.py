@@ -202,6 +202,18 @@ def test_no_gradebook_still_gives_a_report_from_the_runs(course, tmp_path):
     assert len(read_csv(page, "scores.csv")) == STUDENTS - 1  # all but the student the grader failed
 
 
+def test_a_gradebook_without_submissions_gives_the_runs_scores(course, tmp_path):
+    import sqlite3
+
+    copy = copy_of(course, tmp_path)
+    with sqlite3.connect(copy.root / "gradebook.db") as db:
+        for table in ("grade", "comment", "submitted_notebook", "submitted_assignment"):
+            db.execute(f"DELETE FROM {table}")
+    page, notes = write_report(copy, synthetic.ASSIGNMENT)
+    assert any("the gradebook holds no submission of 01_convolution" in note for note in notes)
+    assert len(read_csv(page, "scores.csv")) == STUDENTS - 1
+
+
 def test_the_command_writes_the_report_and_prints_its_path(course, tmp_path):
     done = subprocess.run([sys.executable, "-m", "convlab.cli", "--course", str(course.root), "report",
                            synthetic.ASSIGNMENT, "--out", str(tmp_path / "out")],

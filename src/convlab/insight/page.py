@@ -40,10 +40,9 @@ def write_report(course: Course, assignment: str, out: Path | None = None) -> tu
         assignment=assignment, records=records, notes=notes, stats=stats, rates=rates, mistakes=mistakes,
         problems=problems, regrade=regrade, pairs=pairs[:PAIRS_SHOWN], pair_count=len(pairs),
         threshold=similarity.THRESHOLD, generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        scores_figure=_histograms(stats, "points"),
-        time_figure=_histograms([analysis.ScoreStats("seconds per student", max(problems.seconds.values()),
-                                                     list(problems.seconds.values()))], "seconds")
-        if problems.seconds else None)
+        scores_figure=_histograms([(f"{s.name} (/{s.points:g})", s.values, s.points) for s in stats], "points"),
+        time_figure=_histograms([("seconds per student", list(problems.seconds.values()),
+                                  max(problems.seconds.values(), default=0.0))], "seconds"))
     path = folder / "index.html"
     path.write_text(page, encoding="utf-8")
     return path, notes
@@ -59,24 +58,25 @@ def _template():
     return environment.get_template("report.html.j2")
 
 
-def _histograms(stats: list[analysis.ScoreStats], unit: str) -> str | None:
-    """One small histogram per distribution, in one PNG, as a data URL for an ``<img>``."""
+def _histograms(panels: list[tuple[str, list[float], float]], unit: str) -> str | None:
+    """One small histogram per (title, values, largest possible value), in one PNG, as a data URL
+    for an ``<img>``; None when there is nothing to draw."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    shown = [s for s in stats if s.values]
+    shown = [panel for panel in panels if panel[1]]
     if not shown:
         return None
     columns = min(4, len(shown))
     rows = math.ceil(len(shown) / columns)
     figure = Figure(figsize=(3.2 * columns, 2.4 * rows), layout="constrained")
-    for k, stat in enumerate(shown):
+    for k, (title, values, upper) in enumerate(shown):
         axes = figure.add_subplot(rows, columns, k + 1)
-        axes.hist(stat.values, bins=min(20, max(5, len(set(stat.values)))), range=(0, max(stat.points, 1e-9)),
+        axes.hist(values, bins=min(20, max(5, len(set(values)))), range=(0, max(upper, 1e-9)),
                   color="#4c72b0", edgecolor="white")
-        axes.set_title(f"{stat.name} (/{stat.points:g})" if unit == "points" else stat.name, fontsize=9)
+        axes.set_title(title, fontsize=9)
         axes.set_xlabel(unit, fontsize=8)
         axes.set_ylabel("students", fontsize=8)
         axes.tick_params(labelsize=7)

@@ -4,6 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(abspath $(VENV)/bin)
 STAMP := $(VENV)/.installed-stamp
 BROWSER_STAMP := $(VENV)/.browser-stamp
+SLURM_STAMP := $(VENV)/.slurm-stamp
 # nbgrader's gradebook runs `alembic`, which lives in the environment's bin/.
 RUN := PATH="$(BIN):$$PATH"
 
@@ -27,6 +28,13 @@ $(BROWSER_STAMP):
 	  || { echo "Chromium is missing: install it (Debian: apt-get install chromium) for tests/test_browser.py"; exit 1; }
 	mkdir -p $(VENV) && touch $(BROWSER_STAMP)
 
+# tests/test_cluster.py starts a one-node Slurm (Debian's slurm-wlm and munge) and grades through `--cluster slurm`.
+$(SLURM_STAMP):
+	@command -v slurmctld >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null) ; } \
+	  || echo "note: Slurm is not installed; tests/test_cluster.py skips its Slurm test (only root can start it)"
+	mkdir -p $(VENV) && touch $(SLURM_STAMP)
+
 env: $(STAMP)
 
 demo: env
@@ -47,7 +55,7 @@ images: env
 images-gpu: env
 	docker/images.sh gpu
 
-test: env $(BROWSER_STAMP)
+test: env $(BROWSER_STAMP) $(SLURM_STAMP)
 	$(RUN) $(PY) -m pytest
 
 # convlab grade against nbgrader autograde on synthetic classes (about 50 minutes on 2 cores).

@@ -2,6 +2,7 @@
 
     convlab release [ASSIGNMENT ...]        regenerate release/ with nbgrader
     convlab grade ASSIGNMENT [--student ID] [--jobs N] [--sandbox bwrap|docker|none]
+                             [--cluster tcp://HOST:8786|slurm|pbs|...]   shards on a Dask cluster
     convlab report ASSIGNMENT [--out DIR]   the instructor's insight report: reports/<assignment>/index.html
     convlab check NOTEBOOK [--question Q]   public checks for a self-learner
     convlab lab-role student|instructor [--level user|sys_prefix|system]
@@ -36,7 +37,8 @@ def _grade(args) -> int:
     settings = Settings(jobs=max(1, args.jobs), sandbox=args.sandbox, docker_image=args.docker_image,
                         gpus=args.gpus == "all", call_timeout=args.call_timeout,
                         first_call_timeout=args.first_call_timeout, cell_timeout=args.cell_timeout, seed=args.seed,
-                        progress=not args.quiet, template=not args.no_template)
+                        progress=not args.quiet, template=not args.no_template, cluster=args.cluster,
+                        shard_size=args.shard_size, cluster_jobs=max(1, args.cluster_jobs))
     grades = grade(course, args.assignment, submissions, args.student or None, settings)
     return 0 if print_scores(args.assignment, grades) else 1
 
@@ -99,6 +101,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-template", action="store_true",
                    help="start every worker in a fresh Python instead of forking it from a template "
                         "that has imported the notebook's libraries (slower; for comparison)")
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="grade the shards on a Dask cluster: a running scheduler's tcp://HOST:8786, or one of "
+                        "slurm, pbs, sge, lsf, htcondor, oar, moab to start one through dask-jobqueue "
+                        "(its queue, account, cores and memory from Dask's jobqueue config); needs convlab[cluster]")
+    p.add_argument("--cluster-jobs", type=int, default=Settings.cluster_jobs,
+                   help="batch jobs (one Dask worker each) to start with --cluster slurm and the like")
+    p.add_argument("--shard-size", type=int, help="students per shard with --cluster "
+                   "(default: about three shards per worker thread, at most 40 students)")
     p.set_defaults(run=_grade)
 
     p = verbs.add_parser("report", help="what the class got wrong, who may have copied, what a regrade changed "

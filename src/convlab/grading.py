@@ -66,6 +66,9 @@ class Settings:
     seed: int | None = None
     progress: bool = True
     template: bool = True  # fork workers from a template that has imported the notebook's libraries
+    cluster: str | None = None  # a Dask scheduler's address, or a batch system (convlab.cluster); None: here
+    shard_size: int | None = None  # students per shard on a cluster; None: convlab.cluster.shard_size
+    cluster_jobs: int = 2  # batch jobs (one Dask worker each) that --cluster slurm and the like start
 
 
 def _assignment_cells(course: Course, assignment: str) -> tuple[str, dict[str, float]]:
@@ -128,26 +131,83 @@ def checks_command(tests: Path, spec_path: Path) -> list[str]:
             "--rootdir", str(tests.parent if tests.is_file() else tests), "-o", "console_output_style=classic"]
 
 
-def _launch_shards(course: Course, assignment: str, notebook_name: str, students: list[str], settings: Settings,
-                   kind: str, scratch: Path) -> tuple[list[subprocess.Popen], list]:
-    """One pytest process per shard of the class; returns the processes and their open logs.
+class ShardsLost(Exception):
+    """The engine that runs the shards cannot be reached or went away (a Dask scheduler): the run stops."""
 
-    Student k goes to shard k % jobs. Each shard reads a student's cells from
-    ``prepared/<student>.json`` when the grading process has written it (:func:`convlab.checks`).
+
+class LocalShards:
+    """The class's shards as pytest processes on this machine, ``--jobs`` of them.
+
+    The one place a run's shards are executed; :class:`convlab.cluster.DaskShards` does the same
+    on a Dask cluster. Both are driven alike: :meth:`start` with the students to grade, :meth:`add`
+    with each as it is prepared, then :meth:`results` gives each student's results exactly once
+    (None when the grader itself failed for them), and :meth:`close`.
     """
-    shards = [students[k::settings.jobs] for k in range(settings.jobs)]
+
+    def __init__(self, course: Course, assignment: str, settings: Settings, kind: str, scratch: Path,
+                 preload: list[str]):
+        self.course, self.assignment, self.settings = course, assignment, settings
+        self.kind, self.scratch, self.preload = kind, scratch, preload
+        self.processes: list[subprocess.Popen] = []
+        self.logs: list = []
+        self.pending: list[str] = []
+
+    def start(self, students: list[str]) -> None:
+        """One pytest process per shard, started while the students are prepared: student k goes to
+        shard k % jobs, which reads their cells from ``prepared/<student>.json`` once :meth:`add`
+        has written it (:mod:`convlab.checks`)."""
+        scratch, settings = self.scratch, self.settings
+        shards = [students[k::settings.jobs] for k in range(settings.jobs)]
+        for k, members in enumerate(s for s in shards if s):
+            spec = class_spec(self.assignment, [{"id": sid, "workdir": str(scratch / "work" / sid)} for sid in members],
+                              self.kind, scratch / "results", settings, self.preload)
+            spec_path = scratch / f"shard-{k}.json"
+            write_json_atomically(spec_path, {**spec, "prepared_dir": str(scratch / "prepared")})
+            self.logs.append(open(scratch / f"shard-{k}.log", "w"))
+            self.processes.append(subprocess.Popen(
+                checks_command(self.course.grader_tests(self.assignment), spec_path), stdout=self.logs[-1],
+                stderr=subprocess.STDOUT, cwd=self.course.root, env=checks_environment(),
+                preexec_fn=sandbox.die_with_parent))
+
+    def add(self, prep: Prepared) -> None:
+        write_json_atomically(self.scratch / "prepared" / f"{prep.student}.json",
+                              {"problem": prep.problem} if prep.problem else {"cells": prep.sources})
+        if not prep.problem:
+            self.pending.append(prep.student)
+
+    def results(self):
+        """Each student's results as soon as their shard writes them; None for those a broken grader left."""
+        pending = list(self.pending)
+        while pending:
+            for sid in [s for s in pending if (self.scratch / "results" / f"{s}.json").exists()]:
+                pending.remove(sid)
+                yield sid, json.loads((self.scratch / "results" / f"{sid}.json").read_text())
+            if pending and all(p.poll() is not None for p in self.processes):
+                for sid in list(pending):  # the grader itself broke
+                    pending.remove(sid)
+                    yield sid, None
+            time.sleep(0.05)
+
+    def close(self, kill: bool = False) -> None:
+        for process in self.processes:
+            if kill:
+                process.kill()
+            process.wait()
+        for log in self.logs:
+            log.close()
+
+
+def _shards(course: Course, assignment: str, notebook_name: str, settings: Settings, kind: str, scratch: Path):
+    """Where this run's shards are executed: here, or on the cluster ``--cluster`` names (only then is
+    Dask imported)."""
     preload = launch.notebook_imports(_notebook(course.source(assignment), notebook_name))
-    processes, logs = [], []
-    for k, members in enumerate(s for s in shards if s):
-        spec = class_spec(assignment, [{"id": sid, "workdir": str(scratch / "work" / sid)} for sid in members],
-                          kind, scratch / "results", settings, preload)
-        spec_path = scratch / f"shard-{k}.json"
-        write_json_atomically(spec_path, {**spec, "prepared_dir": str(scratch / "prepared")})
-        logs.append(open(scratch / f"shard-{k}.log", "w"))
-        processes.append(subprocess.Popen(checks_command(course.grader_tests(assignment), spec_path),
-                                          stdout=logs[-1], stderr=subprocess.STDOUT, cwd=course.root,
-                                          env=checks_environment(), preexec_fn=sandbox.die_with_parent))
-    return processes, logs
+    if settings.cluster:
+        try:
+            from convlab.cluster import DaskShards
+        except ImportError as missing:
+            raise SystemExit(f"--cluster needs Dask ({missing}): pip install 'convlab[cluster]'") from None
+        return DaskShards(settings.cluster, course, assignment, settings, kind, scratch, preload)
+    return LocalShards(course, assignment, settings, kind, scratch, preload)
 
 
 @contextlib.contextmanager
@@ -229,34 +289,34 @@ def _grade(course: Course, assignment: str, submissions: Path, students: list[st
         grades[prep.student] = grade
         feedback.submit(prep.student, misnamed_notebooks(folders[prep.student], notebook_name))
 
-    processes, logs = [], []
+    shards = _shards(course, assignment, notebook_name, settings, kind, scratch)
+    killed = False
     try:
         if todo:  # the shards start (Python, pytest, the template) while the students are prepared
-            processes, logs = _launch_shards(course, assignment, notebook_name, list(todo), settings, kind, scratch)
-        ready = []
+            shards.start(list(todo))
+        ready = {}
         for sid, folder in todo.items():  # in the order the shards take them
             prep = prepare(course, assignment, notebook_name, sid, folder, scratch / "work" / sid, skip)
-            write_json_atomically(scratch / "prepared" / f"{sid}.json",
-                                  {"problem": prep.problem} if prep.problem else {"cells": prep.sources})
+            shards.add(prep)
             if prep.problem:
                 prep.notebook = _notebook(course.release(assignment), notebook_name)
                 finish(prep, None)
             else:
-                ready.append(prep)
-        _collect(scratch, ready, processes, finish, grades, points, settings.progress, len(folders))
-    except RecordingFailed as failure:
-        for process in processes:
-            process.kill()
+                ready[sid] = prep
+        _collect(scratch, ready, shards, finish, grades, points, settings.progress, len(folders))
+    except (RecordingFailed, ShardsLost) as failure:
+        killed = True
+        shards.close(kill=True)
         feedback.cancel()
+        advice = ("Make room or make the folder writable, then run the same command again"
+                  if isinstance(failure, RecordingFailed) else
+                  "Run the same command again once the scheduler is back, or without --cluster to grade here")
         raise SystemExit(f"convlab grade stopped: {failure}. {sum(g.recorded for g in grades.values())} of "
                          f"{len(folders)} students are recorded, each one whole (notebook and gradebook). "
-                         "Make room or make the folder writable, then run the same command again: "
-                         "it goes on with the others.") from None
+                         f"{advice}: it goes on with the others.") from None
     finally:
-        for process in processes:
-            process.wait()
-        for log in logs:
-            log.close()
+        if not killed:
+            shards.close()
     for student, problem in feedback.finish().items():
         print(f"nbgrader generate_feedback failed for {student} (the grades are recorded; run "
               f"`nbgrader generate_feedback {assignment} --student {student}` again): {problem[-300:]}",
@@ -268,23 +328,23 @@ def _grade(course: Course, assignment: str, submissions: Path, students: list[st
     return [grades[sid] for sid in sorted(grades)]
 
 
-def _collect(scratch: Path, ready: list[Prepared], processes: list, finish, grades: dict, points: dict,
+def _collect(scratch: Path, ready: dict[str, Prepared], shards, finish, grades: dict, points: dict,
              progress: bool, total: int) -> None:
-    """Record each student as soon as the shards write their results; report those a broken grader left."""
-    pending = {p.student: p for p in ready}
-    with _progress(total, progress, initial=total - len(pending)) as bar:
-        while pending:
-            for sid in [s for s in pending if (scratch / "results" / f"{s}.json").exists()]:
-                results = json.loads((scratch / "results" / f"{sid}.json").read_text())
-                finish(pending.pop(sid), results)
-                bar.update(1)
-            if pending and all(p.poll() is not None for p in processes):
-                for sid in list(pending):  # the grader itself broke: record nothing, say so
-                    pending.pop(sid)
-                    grades[sid] = StudentGrade(sid, dict.fromkeys(points, 0.0), points, recorded=False,
-                                               problem=f"NOT GRADED: the grader failed (see {scratch}/shard-*.log)")
-                    bar.update(1)
-            time.sleep(0.05)
+    """Record each student as soon as their results come; report those a broken grader left.
+
+    A student is recorded once: results for one already recorded (which neither executor gives) are dropped.
+    """
+    with _progress(total, progress, initial=total - len(ready)) as bar:
+        for sid, results in shards.results():
+            prep = ready.pop(sid, None)
+            if prep is None:
+                continue
+            if results is None:  # the grader itself broke: record nothing, say so
+                grades[sid] = StudentGrade(sid, dict.fromkeys(points, 0.0), points, recorded=False,
+                                           problem=f"NOT GRADED: the grader failed (see {scratch}/shard-*.log)")
+            else:
+                finish(prep, results)
+            bar.update(1)
 
 
 def _notebook(folder: Path, notebook_name: str):

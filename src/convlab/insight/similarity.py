@@ -153,21 +153,21 @@ def filtered(code: str) -> tuple[str, np.ndarray]:
     starts = [0]
     for line in code.splitlines(keepends=True):
         starts.append(starts[-1] + len(line))
-    text, raw = [], []
+    text, positions = [], []
     for token in tokenize.generate_tokens(io.StringIO(code).readline):
         if token.type in _SKIPPED:
             continue
         if token.type == tokenize.NAME and not keyword.iskeyword(token.string) and token.string not in _BUILTINS:
-            kept = "V"
+            text.append("V")
         elif token.type in (tokenize.STRING, getattr(tokenize, "FSTRING_START", -1)):
-            kept = "S"
+            text.append("S")
         else:
-            kept = token.string
-        position = starts[token.start[0] - 1] + token.start[1]
-        text.append(kept)
-        raw.extend(range(position, position + len(kept)))
-    offsets = np.array([[k, position - k] for k, position in enumerate(raw)], dtype=int).reshape(-1, 2)
-    return "".join(text), offsets
+            text.append(token.string)
+        positions.append(starts[token.start[0] - 1] + token.start[1])
+    lengths = np.array([len(kept) for kept in text], dtype=int)
+    # Within a kept token, filtered and raw positions differ by the same amount: one row per character.
+    removed = np.repeat(np.array(positions, dtype=int) - (np.cumsum(lengths) - lengths), lengths)
+    return "".join(text), np.column_stack((np.arange(len(removed)), removed))
 
 
 def _drop_common(fingerprints: dict) -> None:

@@ -460,3 +460,38 @@ def test_slurm_through_dask_jobqueue_grades_as_here(tmp_path, fresh_course, loca
     assert recorded(course) == {sid: local_run["recorded"][sid] for sid in students}
     assert leftover == ""  # the run cancelled its jobs
     assert list((course.scratch(ASSIGNMENT) / "jobs").glob("*.out")), "no batch job ran"
+
+
+# ---- the bytes on the wire --------------------------------------------------------------------------
+def test_a_private_copy_travels_with_its_links_as_links_and_nothing_unpacks_outside(tmp_path):
+    import io
+    import tarfile
+
+    from convlab.cluster import pack, unpack
+
+    student = tmp_path / "student"
+    (student / "data").mkdir(parents=True)
+    (student / "data" / "x.txt").write_text("mine")
+    (student / "passwd").symlink_to("/etc/passwd")
+    os.mkfifo(student / "pipe")  # not a file, folder or link: left out
+    unpack(pack({"work/s": student, "class.json": b"{}"}), tmp_path / "out")
+    assert (tmp_path / "out" / "work" / "s" / "data" / "x.txt").read_text() == "mine"
+    assert os.readlink(tmp_path / "out" / "work" / "s" / "passwd") == "/etc/passwd"
+    assert not (tmp_path / "out" / "work" / "s" / "pipe").exists()
+    assert (tmp_path / "out" / "class.json").read_bytes() == b"{}"
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        info = tarfile.TarInfo("../escaped")
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+    with pytest.raises(tarfile.OutsideDestinationError):
+        unpack(buffer.getvalue(), tmp_path / "out2")
+    assert not (tmp_path / "escaped").exists()
+
+
+def test_shards_are_about_three_per_worker_thread():
+    from convlab.cluster import MAX_SHARD, shard_size
+
+    assert shard_size(200, 2) == 34 and shard_size(9, 2) == 2 and shard_size(1, 64) == 1
+    assert shard_size(5000, 2) == MAX_SHARD and shard_size(200, 2, requested=5) == 5

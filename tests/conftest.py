@@ -1,8 +1,10 @@
-"""Shared fixtures: a worker for a few lines of notebook code, in the real sandbox; a course copy."""
+"""Shared fixtures: a worker for a few lines of notebook code, in the real sandbox; a course copy;
+the docker grading image."""
 
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -69,6 +71,22 @@ def released_course(tmp_path_factory):
         return course
 
     return make
+
+
+@pytest.fixture(scope="session")
+def docker_image():
+    """The CPU grading image, built (or found up to date) by the command `make images` runs.
+
+    Once per session: the docker engine tests and the hostile corpus share it. Where no
+    engine can start this fails, loudly: grading in containers is a promise of the
+    course, not an option of the test run.
+    """
+    started = time.monotonic()
+    built = subprocess.run([str(ROOT / "docker" / "images.sh"), "cpu"], capture_output=True, text=True,
+                           timeout=1800, check=False)
+    assert built.returncode == 0, "docker/images.sh failed:\n" + built.stderr[-4000:]
+    print(f"images.sh: {time.monotonic() - started:.1f} s")
+    return sandbox.CPU_IMAGE
 
 
 @pytest.hookimpl(wrapper=True)

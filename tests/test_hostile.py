@@ -1,4 +1,5 @@
-"""The hostile corpus (tests/hostile/) graded by the real ``convlab grade`` in bubblewrap, beside honest students.
+"""The hostile corpus (tests/hostile/) graded by the real ``convlab grade``, beside honest students,
+once in bubblewrap and once in docker containers (the image of conftest's ``docker_image``).
 
 One class run holds every attack and fault, the example reference and the
 untouched release. Each submission must get exactly its outcome
@@ -45,8 +46,16 @@ def tree_digest(folder: Path) -> str:
     return hashlib.sha256(json.dumps(tree_contents(folder)).encode()).hexdigest()
 
 
+@pytest.fixture(scope="module", params=["bwrap", "docker"])
+def sandbox_kind(request):
+    """Each sandbox grades the whole corpus in a class of its own, and must give the same outcomes."""
+    if request.param == "docker":
+        request.getfixturevalue("docker_image")
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def course(released_course):
+def course(released_course, sandbox_kind):
     def add_the_class(course):
         submitted = course.root / "submitted"
         shutil.copytree(cases.SUBMISSIONS, submitted, symlinks=True)
@@ -58,7 +67,7 @@ def course(released_course):
 
 
 @pytest.fixture(scope="module")
-def run(course, tmp_path_factory):
+def run(course, sandbox_kind, tmp_path_factory):
     """The class graded once; what the grader's world looked like before and after."""
     home = tmp_path_factory.mktemp("grader-home")
     Path(cases.TMP_MARK).unlink(missing_ok=True)
@@ -71,7 +80,7 @@ def run(course, tmp_path_factory):
     try:
         done = subprocess.run(
             [sys.executable, "-m", "convlab.cli", "--course", str(course.root), "grade", ASSIGNMENT,
-             "--sandbox", "bwrap", "--jobs", "2", "--cell-timeout", "15", "--call-timeout", "3",
+             "--sandbox", sandbox_kind, "--jobs", "2", "--cell-timeout", "15", "--call-timeout", "3",
              "--first-call-timeout", "8", "--quiet"],
             capture_output=True, text=True, env=env, timeout=1800)
     finally:
@@ -153,7 +162,10 @@ def test_the_grader_world_is_untouched(run, course):
     assert SECRET not in json.dumps([feedback_text(course, c.name) for c in CASES])
 
 
-def test_nothing_is_left_running(run):
+def test_nothing_is_left_running(run, sandbox_kind):
+    if sandbox_kind == "docker":
+        ps = ["docker", "ps", "--all", "--quiet", "--filter", "label=convlab.worker"]
+        assert subprocess.run(ps, capture_output=True, text=True, check=True).stdout == ""
     for pattern in (f"sleep {cases.ORPHAN_MARK}", "convlab.worker", "convlab-class"):
         assert subprocess.run(["pgrep", "-f", pattern], capture_output=True).stdout == b"", pattern
     leftover = []

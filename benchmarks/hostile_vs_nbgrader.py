@@ -1,10 +1,14 @@
 """What nbgrader's autograde and convlab each do with the hostile corpus (tests/hostile/): the table in its README.
 
-    python benchmarks/hostile_vs_nbgrader.py            # writes tests/hostile/README.md (about an hour)
+    python benchmarks/hostile_vs_nbgrader.py            # every column; writes tests/hostile/README.md (about an hour)
+    python benchmarks/hostile_vs_nbgrader.py --columns docker   # measures docker again, keeps the rest
     python benchmarks/hostile_vs_nbgrader.py --only fork_bomb patch_numpy --print
 
-Each submission of the corpus is graded three ways, beside the example
-reference (whose grade an attack must not touch):
+Each submission of the corpus is graded four ways, beside the example
+reference (whose grade an attack must not touch). Each way is a column of the
+table, kept with the date it was measured in benchmarks/results/hostile.json, so
+that one column can be measured again (after a change to one sandbox) without
+the hour the others take:
 
 * ``nbgrader autograde`` on the course as nbgrader grades it
   (:mod:`nbgrader_baseline`), one fresh course per submission. nbgrader runs it
@@ -14,6 +18,8 @@ reference (whose grade an attack must not touch):
   Everything else (network, /proc, the course, the grader's environment) is as
   nbgrader leaves it.
 * ``convlab grade`` with the bubblewrap sandbox, the whole corpus as one class.
+* ``convlab grade --sandbox docker``, the same class in containers of the image
+  ``make images`` builds.
 * ``convlab grade --sandbox none``, the unisolated fallback, one course per
   submission as for nbgrader; the fork bomb is not run there when grading as
   root, since nothing limits root's processes.
@@ -47,6 +53,10 @@ ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = cases.ASSIGNMENT
 TOTAL = sum(cases.POINTS.values())
 SECRET = {"CONVLAB_HOSTILE_SECRET": "grades-are-private"}
+RESULTS = ROOT / "benchmarks" / "results" / "hostile.json"
+#: The table's columns: what each measures, in the order the table shows them.
+COLUMNS = {"nbgrader": "nbgrader autograde", "bwrap": "convlab (bwrap)", "docker": "convlab (docker)",
+           "none": "convlab `--sandbox none`"}
 #: Seconds an nbgrader run on one submission and the reference may take (they take about 30).
 NBGRADER_TIMEOUT = 600
 
@@ -199,28 +209,30 @@ TEMPLATE = """# The hostile corpus
 {count} submissions of `01_convolution` that attack the grader or break, written as students write
 them, each with the outcome it must get (`cases.py`; `submissions/` is what it builds, and
 `python tests/hostile/cases.py` rebuilds it). `tests/test_hostile.py` grades them all in one class
-with the real `convlab grade` and the bubblewrap sandbox, beside the example reference and the
-untouched release, and holds each to its outcome; `tests/test_interrupted_runs.py` covers faults of
+with the real `convlab grade`, once with the bubblewrap sandbox and once in docker containers, beside
+the example reference and the untouched release, and holds each to its outcome; `tests/test_interrupted_runs.py` covers faults of
 the grader's own run (SIGKILL, a full disk, a read-only `autograded/`, two runs at once).
 
 ## What nbgrader and convlab do with each
 
-Measured on {date} on the 2-core CI machine by `python benchmarks/hostile_vs_nbgrader.py`, which
-wrote this page. Points are out of {total}; "honest" is what the submission's own work earns.
+Measured on the 2-core CI machine by `python benchmarks/hostile_vs_nbgrader.py`, which wrote this
+page ({dates}). Points are out of {total}; "honest" is what the submission's own work earns.
 nbgrader grades the course as an nbgrader instructor would write it: each grade cell reports the
 points of the same public otter checks (`benchmarks/nbgrader_baseline.py`), in a Jupyter kernel,
 with nbgrader's defaults, one course per submission with the example reference beside it. It ran
 as a uid of its own under `prlimit --nproc=1024 --as=8G`, so that the fork and memory bombs could
 not take the machine down: nbgrader itself sets no such limit. The unisolated fallback,
-`convlab grade --sandbox none`, ran the same way, as root. In parentheses: what else happened (what
+`convlab grade --sandbox none`, ran the same way, as root. Docker ran the image `make images` built
+(network none, read-only, no capabilities, uid 65534, docker's memory, process and file limits). In parentheses: what else happened (what
 the attack printed that it found, files it wrote outside its folder, connections, processes left
 running, the reference's grade changed, points gained or lost against the honest ones).
 
-| submission | attack | honest | nbgrader autograde | convlab (bwrap) | convlab `--sandbox none` |
-| --- | --- | --- | --- | --- | --- |
+| submission | attack | honest | {headers} |
+| --- | --- | --- |{rules}
 {rows}
 
-With bwrap the corpus is graded as one class, beside the reference, which scored {bwrap_class}.
+With bwrap and with docker the corpus is graded as one class, beside the reference, which scored
+{bwrap_class} under bwrap and {docker_class} under docker.
 
 ## What the fallback cannot stop
 
@@ -238,49 +250,75 @@ gradebook was open to it too (its UPDATE went through); the grades above are rig
 convlab records the scores after the checks, so there was nothing yet to change. The fork bomb was not run there:
 nothing limits root's processes. Use the fallback to try the grader, never to grade a class.
 
-"found" is what the attack printed; under bwrap the file `write_outside` found is the one it wrote
-in the sandbox's own `/tmp`, which goes with the sandbox.
+"found" is what the attack printed; under bwrap and docker the file `write_outside` found is the one
+it wrote in the sandbox's own `/tmp`, which goes with the sandbox.
 """
+
+
+def measure(column: str, names: list[str], work: Path, listener: cases.Listener) -> dict[str, str]:
+    """One column of the table: each case's cell (and "(whole class)" for a class run)."""
+    cells = {}
+    if column == "nbgrader":
+        base = nbgrader_baseline.build_course(work / "nbgrader-course", [ASSIGNMENT])
+        for name in names:
+            cells[name] = nbgrader_case(name, base, work, listener)
+            print(f"nbgrader  {name}: {cells[name]}", flush=True)
+        return cells
+    base = work / "convlab-course"
+    if not base.exists():
+        convlab_course(base)
+    if column in ("bwrap", "docker"):
+        cells = convlab_grade(shutil.copytree(base, work / f"convlab-{column}"), names, column, listener, False)
+        print(f"{column:<9} " + "\n          ".join(f"{name}: {cell}" for name, cell in cells.items()), flush=True)
+        return cells
+    for name in names:
+        if name == "fork_bomb" and os.geteuid() == 0:
+            continue
+        course = shutil.copytree(base, work / f"convlab-none-{name}")
+        cells.update(convlab_grade(course, [name], "none", listener, True))
+        print(f"fallback  {name}: {cells[name]}", flush=True)
+    return cells
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", nargs="*", help="these cases only")
+    parser.add_argument("--only", nargs="*", help="these cases only (prints the table, stores nothing)")
+    parser.add_argument("--columns", nargs="*", choices=list(COLUMNS), default=list(COLUMNS),
+                        help="measure these columns again; the others come from " + str(RESULTS.relative_to(ROOT)))
     parser.add_argument("--print", action="store_true", help="print the table instead of writing the README")
     args = parser.parse_args()
     chosen = [c for c in [*cases.CASES, cases.HUGE] if not args.only or c.name in args.only]
     names = [c.name for c in chosen]
+    stored = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    today = subprocess.run(["date", "-u", "+%Y-%m-%d"], capture_output=True, text=True).stdout.strip()
     listener = cases.Listener()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         os.chmod(work, 0o755)  # the uid nbgrader runs as must reach its course
-        base = nbgrader_baseline.build_course(work / "nbgrader-course", [ASSIGNMENT])
-        nbgrader = {}
-        for name in names:
-            nbgrader[name] = nbgrader_case(name, base, work, listener)
-            print(f"nbgrader  {name}: {nbgrader[name]}", flush=True)
-        base = convlab_course(work / "convlab-course")
-        bwrap = convlab_grade(shutil.copytree(base, work / "convlab-bwrap"), names, "bwrap", listener, False)
-        print("bwrap     " + "\n          ".join(f"{name}: {cell}" for name, cell in bwrap.items()), flush=True)
-        none = {}
-        for name in names:
-            if name == "fork_bomb" and os.geteuid() == 0:
-                continue
-            course = shutil.copytree(base, work / f"convlab-none-{name}")
-            none.update(convlab_grade(course, [name], "none", listener, True))
-            print(f"fallback  {name}: {none[name]}", flush=True)
+        measured = {column: {"date": today, "cells": measure(column, names, work, listener)}
+                    for column in args.columns}
     listener.close()
+    if not args.only:
+        RESULTS.write_text(json.dumps({**stored, **measured}, indent=1, sort_keys=True) + "\n")
+    table = {**stored, **measured}
+    missing = [column for column in COLUMNS if column not in table]
+    if missing:
+        raise SystemExit(f"no measurement of {missing} yet: run with --columns {' '.join(missing)}")
     rows = []
     for case in chosen:
         honest_text = f"{honest_points(case.name):g}" + (" and part of " + ", ".join(sorted(case.partial)) if case.partial else "")
         if case.policy:
             honest_text += f" ({case.policy})"
-        rows.append(f"| `{case.name}` | {case.attack} | {honest_text} | {nbgrader[case.name]} | {bwrap[case.name]} | "
-                    f"{none.get(case.name, 'not run (root: no process limit)')} |")
-    text = TEMPLATE.format(count=len(cases.CASES) + 1, date=subprocess.run(["date", "-u", "+%Y-%m-%d"],
-                           capture_output=True, text=True).stdout.strip(), total=TOTAL, rows="\n".join(rows),
-                           bwrap_class=bwrap["(whole class)"])
-    if args.print:
+        cells = [table[column]["cells"].get(case.name, "not measured") for column in COLUMNS]
+        if case.name == "fork_bomb" and "fork_bomb" not in table["none"]["cells"]:
+            cells[-1] = "not run (root: no process limit)"
+        rows.append(f"| `{case.name}` | {case.attack} | {honest_text} | " + " | ".join(cells) + " |")
+    dates = ", ".join(f"{title} on {table[column]['date']}" for column, title in COLUMNS.items())
+    text = TEMPLATE.format(count=len(cases.CASES) + 1, dates=dates, total=TOTAL, rows="\n".join(rows),
+                           headers=" | ".join(COLUMNS.values()), rules=" --- |" * len(COLUMNS),
+                           bwrap_class=table["bwrap"]["cells"].get("(whole class)", "not measured"),
+                           docker_class=table["docker"]["cells"].get("(whole class)", "not measured"))
+    if args.print or args.only:
         print(text)
     else:
         (cases.HERE / "README.md").write_text(text)

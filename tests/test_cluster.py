@@ -133,14 +133,7 @@ def dask_cluster(tmp_path_factory):
 @pytest.fixture(scope="module")
 def released(released_course):
     """A released course holding the hostile corpus in ``submitted/``; each run grades a copy of it."""
-    def add_the_class(course):
-        submitted = course.root / "submitted"
-        shutil.copytree(cases.SUBMISSIONS, submitted, symlinks=True)
-        for student in CONTROLS:
-            shutil.copytree(cases.EXAMPLES / student, submitted / student)
-        cases.build_huge_notebook(submitted / HUGE.name / ASSIGNMENT)
-
-    return released_course(add_the_class)
+    return released_course(cases.place_class)
 
 
 @pytest.fixture

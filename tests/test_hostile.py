@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -56,14 +55,8 @@ def sandbox_kind(request):
 
 @pytest.fixture(scope="module")
 def course(released_course, sandbox_kind):
-    def add_the_class(course):
-        submitted = course.root / "submitted"
-        shutil.copytree(cases.SUBMISSIONS, submitted, symlinks=True)
-        for student in CONTROLS:
-            shutil.copytree(cases.EXAMPLES / student, submitted / student)
-        cases.build_huge_notebook(submitted / HUGE.name / ASSIGNMENT)
-
-    return released_course(add_the_class)
+    """A course of its own for each sandbox (``sandbox_kind``), so neither run resumes the other."""
+    return released_course(cases.place_class)
 
 
 @pytest.fixture(scope="module")

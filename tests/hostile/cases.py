@@ -783,6 +783,16 @@ def build(target: Path = SUBMISSIONS) -> None:
         (folder / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC")
 
 
+def place_class(course) -> None:
+    """The class a test grades: the corpus as built, the controls beside it and the huge notebook,
+    in ``course``'s ``submitted/`` (a ``released_course`` preparation)."""
+    submitted = course.root / "submitted"
+    shutil.copytree(SUBMISSIONS, submitted, symlinks=True)
+    for student in CONTROLS:
+        shutil.copytree(EXAMPLES / student, submitted / student)
+    build_huge_notebook(submitted / HUGE.name / ASSIGNMENT)
+
+
 if __name__ == "__main__":
     build()
     print(f"wrote {len(CASES)} submissions to {SUBMISSIONS.relative_to(ROOT)}")

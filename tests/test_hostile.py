@@ -116,8 +116,7 @@ def test_each_submission_gets_exactly_what_it_earned(run, course, case):
             assert 0 < scores[grade_id] < points, (grade_id, scores)
         else:
             assert scores[grade_id] == 0, (grade_id, scores)
-    if case.says:
-        assert case.says in feedback_text(course, case.name)
+    assert case.explained(feedback_text(course, case.name)), case.says
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.found_nothing], ids=lambda c: c.name)

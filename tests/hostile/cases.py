@@ -54,7 +54,8 @@ class Case:
 
     ``earned`` grade cells keep full points, ``partial`` ones score strictly between
     0 and full (the checks that its fault touched fail), every other cell scores 0.
-    ``says``: words the student's feedback must contain. ``found_nothing``: the attack
+    ``says``: words the student's feedback must contain (one of them, where the outcome
+    has more than one true explanation: :meth:`explained`). ``found_nothing``: the attack
     prints ``found: [...]`` (what it could read, reach or change) and must find nothing
     but what ``private`` names: places the sandbox gives it a private copy of.
     """
@@ -64,10 +65,16 @@ class Case:
     attack: str  # one line, for the table
     earned: frozenset[str] = HONEST
     partial: frozenset[str] = frozenset()
-    says: str | None = None
+    says: str | tuple[str, ...] | None = None
     found_nothing: bool = False
     private: tuple[str, ...] = ()
     policy: str | None = None  # why the outcome is not what the work alone would earn
+
+    def explained(self, feedback: str) -> bool:
+        """Whether ``feedback`` holds what the student must read (trivially, where nothing is asked)."""
+        if self.says is None:
+            return True
+        return any(words in feedback for words in ((self.says,) if isinstance(self.says, str) else self.says))
 
 
 # ---- building notebooks --------------------------------------------------------------------
@@ -608,7 +615,11 @@ def loop_in_function(folder):
     write(folder, notebook)
 
 
-@case(kind="fault", says="timed out", attack="a fork bomb: while True: os.fork()")
+# A fork bomb ends one of two ways, both true for the student: its time runs out while the forks
+# fail at the process limit, or, in a container (whose memory limit counts every process of the
+# student together), the copies' memory reaches that limit first and the kernel kills the worker.
+@case(kind="fault", says=("timed out", "killed: too much memory or time"),
+      attack="a fork bomb: while True: os.fork()")
 def fork_bomb(folder):
     write(folder, after_setup(answered(), """
         # run the convolutions in parallel

@@ -5,6 +5,7 @@ forked workers; these are the properties only a shared template could break.
 """
 
 import os
+import select
 import signal
 
 import nbformat
@@ -138,6 +139,11 @@ def test_when_the_template_dies_workers_start_cold(template):
     first = forked(template, "first", ["def probe():\n    return 'first'"])
     first.close()
     os.killpg(template._process.pid, signal.SIGKILL)
+    # bwrap's children die with it (--die-with-parent) a moment later; until the template's end of the
+    # control socket is closed, a spawn may still reach it and its fork die half-started instead.
+    hung_up = select.poll()
+    hung_up.register(template._control, select.POLLHUP)
+    assert hung_up.poll(30_000), "the template outlived its sandbox"
     workdir = template.spool / "second"
     workdir.mkdir()
     second = Student("second", workdir, ["def probe():\n    return 'second'"], sandbox_kind="bwrap",

@@ -79,14 +79,18 @@ def docker_image():
 
     Once per session: the docker engine tests and the hostile corpus share it. Where no
     engine can start this fails, loudly: grading in containers is a promise of the
-    course, not an option of the test run.
+    course, not an option of the test run. An engine the fixture started is stopped after.
     """
+    engine_was_running = shutil.which("docker") is not None and subprocess.run(
+        ["docker", "info"], capture_output=True, timeout=60, check=False).returncode == 0
     started = time.monotonic()
     built = subprocess.run([str(ROOT / "docker" / "images.sh"), "cpu"], capture_output=True, text=True,
                            timeout=1800, check=False)
     assert built.returncode == 0, "docker/images.sh failed:\n" + built.stderr[-4000:]
     print(f"images.sh: {time.monotonic() - started:.1f} s")
-    return sandbox.CPU_IMAGE
+    yield sandbox.CPU_IMAGE
+    if not engine_was_running:  # started here (docker/engine.sh): stopped here
+        subprocess.run(["pkill", "-x", "dockerd"], check=False)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -53,19 +53,20 @@ class Inspector(threading.Thread):
             time.sleep(0.2)
 
 
-def grade(course, sandbox_kind: str, *extra: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    students = [arg for student in STUDENTS for arg in ("--student", student)]
+def grade(course, sandbox_kind: str, *extra: str, assignment: str = ASSIGNMENT, students: list[str] = STUDENTS,
+          timeout: int = 900) -> subprocess.CompletedProcess:
+    chosen = [arg for student in students for arg in ("--student", student)]
     return subprocess.run(
-        [sys.executable, "-m", "convlab.cli", "--course", str(course.root), "grade", ASSIGNMENT,
+        [sys.executable, "-m", "convlab.cli", "--course", str(course.root), "grade", assignment,
          "--submissions", str(course.root / "examples" / "submissions"), "--sandbox", sandbox_kind,
-         "--seed", "7", "--jobs", "2", "--quiet", *students, *extra],
+         "--seed", "7", "--jobs", "2", "--quiet", *chosen, *extra],
         capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def scores(course) -> dict[str, dict[str, float]]:
+def scores(course, assignment: str = ASSIGNMENT) -> dict[str, dict[str, float]]:
     with course.gradebook() as book:
         return {submission.student.id: {g.name: g.auto_score for g in submission.notebooks[0].grades}
-                for submission in book.find_assignment(ASSIGNMENT).submissions}
+                for submission in book.find_assignment(assignment).submissions}
 
 
 @pytest.fixture(scope="module")
@@ -157,15 +158,10 @@ def test_lenet_trains_and_is_scored_in_containers(docker_image, released_course)
 
     expected = ASSIGNMENTS["03_lenet"]
     course = released_course()
-    students = [arg for student in LENET_STUDENTS for arg in ("--student", student)]
-    done = subprocess.run(
-        [sys.executable, "-m", "convlab.cli", "--course", str(course.root), "grade", "03_lenet",
-         "--submissions", str(course.root / "examples" / "submissions"), "--sandbox", "docker",
-         "--jobs", "2", "--quiet", *students], capture_output=True, text=True, timeout=1200, check=False)
+    done = grade(course, "docker", assignment="03_lenet", students=LENET_STUDENTS, timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
-    with course.gradebook() as book:
-        graded = {s.student.id: {g.name: g.auto_score for g in s.notebooks[0].grades if g.name in expected.points}
-                  for s in book.find_assignment("03_lenet").submissions}
+    graded = {student: {g: score for g, score in cells.items() if g in expected.points}  # the written answer aside
+              for student, cells in scores(course, "03_lenet").items()}
     assert graded["reference"] == expected.points
     assert graded["untouched"] == dict.fromkeys(expected.points, 0)
     lost, _ = expected.mistakes["trains_on_digits_itself"]

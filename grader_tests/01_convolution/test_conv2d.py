@@ -12,6 +12,7 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
 from convlab.diagnose import expect_array, expect_inputs_left_alone, expect_unmodified
+from layer_oracle import same_pads
 
 pytestmark = pytest.mark.grade_id("conv2d")
 
@@ -42,12 +43,6 @@ def _xcorr(image, kernel, stride=(1, 1), pads=((0, 0), (0, 0))):
     windows = sliding_window_view(padded, kernel.shape[:2], axis=(0, 1))  # H', W', C, kh, kw
     out = np.einsum("ijcab,abc->ij", windows, kernel)
     return out[::stride[0], ::stride[1]]
-
-
-def _same_pads(n, k, s):
-    """TensorFlow's 'same': total = max((ceil(n/s) - 1) * s + k - n, 0), floor half before."""
-    total = max((-(-n // s) - 1) * s + k - n, 0)
-    return (total // 2, total - total // 2)
 
 
 def _image(rng, h=(6, 10), w=(6, 10), c=(2, 4)):
@@ -104,7 +99,7 @@ def test_same_even_kernel(student, rng):
     image = _image(rng)
     kernel = _kernel(rng, image, [2, 4], [2, 4])
     kh, kw = kernel.shape[:2]
-    pads = (_same_pads(image.shape[0], kh, 1), _same_pads(image.shape[1], kw, 1))
+    pads = (same_pads(image.shape[0], kh, 1), same_pads(image.shape[1], kw, 1))
     wrong_side = (pads[0][::-1], pads[1][::-1])
     got = student.call("conv2d", image, kernel, padding="same")
     expect_array(got, _xcorr(image, kernel, pads=pads), what=_what(image, kernel, padding="same"),
@@ -179,7 +174,7 @@ def test_same_padding_with_stride_pair(student, rng):
     H, W = 2 * int(rng.integers(3, 6)) + 1, 3 * int(rng.integers(2, 4)) + 2
     image = rng.normal(size=(H, W, int(rng.integers(2, 4))))
     kernel = rng.normal(size=(3, 5, image.shape[2]))
-    pads = (_same_pads(H, 3, sh), _same_pads(W, 5, sw))
+    pads = (same_pads(H, 3, sh), same_pads(W, 5, sw))
     naive = ((1, 1), (2, 2))
     got = student.call("conv2d", image, kernel, stride=(sh, sw), padding="same")
     expect_array(got, _xcorr(image, kernel, (sh, sw), pads),
@@ -189,7 +184,7 @@ def test_same_padding_with_stride_pair(student, rng):
                            "max((ceil(H / s) - 1) * s + kh - H, 0), half of it (rounded down) before; "
                            "you used the stride-1 padding kh - 1": _xcorr(image, kernel, (sh, sw), naive),
                            "it swaps the two strides (stride=(sh, sw): sh for rows, sw for columns)":
-                           _xcorr(image, kernel, (sw, sh), (_same_pads(H, 3, sw), _same_pads(W, 5, sh))),
+                           _xcorr(image, kernel, (sw, sh), (same_pads(H, 3, sw), same_pads(W, 5, sh))),
                            SAME_SIDE: _xcorr(image, kernel, (sh, sw), (pads[0][::-1], pads[1][::-1])),
                            SAME_FLOOR: _floor_same(image, kernel, (sh, sw)),
                            **_one_sided(image, kernel, pads, (sh, sw))})
@@ -213,7 +208,7 @@ def test_inputs_unmodified(student, rng):
     kernel = _kernel(rng, image, [3], [3, 5])
     got = student.call("conv2d", image, kernel, padding="same")
     expect_unmodified(student.mutated, {0: "image", 1: "kernel"}, what="conv2d")
-    pads = (_same_pads(image.shape[0], kernel.shape[0], 1), _same_pads(image.shape[1], kernel.shape[1], 1))
+    pads = (same_pads(image.shape[0], kernel.shape[0], 1), same_pads(image.shape[1], kernel.shape[1], 1))
     expect_array(got, _xcorr(image, kernel, pads=pads), what=_what(image, kernel, padding="same"))
     expect_inputs_left_alone(student, "conv2d", (image, kernel), {0: "image", 1: "kernel"},
                              [{}, {"padding": "full"}, {"padding": 1}, {"padding": (1, 2)}, {"stride": 2},

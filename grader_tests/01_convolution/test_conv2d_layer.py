@@ -1,20 +1,19 @@
 """Hidden checks of conv2d_layer(x, weights, bias, stride=1, padding="valid", activation=None).
 
 x (N, H, W, Cin), weights (kh, kw, Cin, Cout) as Keras stores them, bias (Cout,).
-The expected output comes from keras.layers.Conv2D (float64) with those weights;
-the wrong variants named in the diagnoses come from a numpy sliding-window
-version. Bias and activation are each checked by their own tests (the other
-tests use a zero bias and no activation), so one slip costs one or two tests.
+The expected output is keras.layers.Conv2D's (float64) with those weights,
+computed with numpy (layer_oracle.py, held to Keras by tests/test_layer_oracle.py),
+as are the wrong variants named in the diagnoses. Bias and activation are each
+checked by their own tests (the other tests use a zero bias and no activation),
+so one slip costs one or two tests.
 """
-
-import os
 
 import numpy as np
 import pytest
-from numpy.lib.stride_tricks import sliding_window_view
 
 from convlab.diagnose import expect_array, expect_inputs_left_alone, expect_unmodified
 from convlab.functions import Function
+from layer_oracle import conv_layer
 
 pytestmark = pytest.mark.grade_id("conv2d_layer")
 
@@ -35,31 +34,6 @@ SAME_SIDE = (
 )
 AXES = ("sample", "row", "column", "output channel")
 
-_LAYERS = {}
-
-
-def _keras_conv(x, weights, bias, stride=1, padding="valid"):
-    """Keras Conv2D output (float64), one layer per configuration."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-
-    kh, kw, cin, cout = weights.shape
-    key = (kh, kw, cin, cout, stride, padding)
-    if key not in _LAYERS:
-        layer = keras.layers.Conv2D(cout, (kh, kw), strides=stride, padding=padding,
-                                    data_format="channels_last", dtype="float64")
-        layer.build((None, None, None, cin))
-        _LAYERS[key] = layer
-    _LAYERS[key].set_weights([weights.astype(np.float64), bias.astype(np.float64)])
-    return np.asarray(_LAYERS[key](np.asarray(x, dtype=np.float64)), dtype=np.float64)
-
-
-def _np_conv(x, weights, bias, stride=1, pads=((0, 0), (0, 0))):
-    """Numpy version for the wrong variants: explicit pads, then cross-correlate."""
-    xp = np.pad(np.asarray(x, dtype=float), ((0, 0), *pads, (0, 0)))
-    windows = sliding_window_view(xp, weights.shape[:2], axis=(1, 2))  # N, H', W', Cin, kh, kw
-    return np.einsum("nijcab,abco->nijo", windows, weights)[:, ::stride, ::stride] + bias
-
 
 def _draw(rng, kh, kw, cin=None, cout=None, n=(2, 3), hw=(6, 9)):
     cin = cin or int(rng.integers(2, 4))
@@ -79,8 +53,8 @@ def _what(x, weights, **kw):
 def test_valid_several_filters(student, rng):
     x, w, b = _draw(rng, 3, 2, cin=3, cout=int(rng.choice([2, 4])))
     got = student.call("conv2d_layer", x, w, b)
-    expect_array(got, _keras_conv(x, w, b), what=_what(x, w), axes=AXES,
-                 variants={FLIPPED: _np_conv(x, w[::-1, ::-1], b)})
+    expect_array(got, conv_layer(x, w, b), what=_what(x, w), axes=AXES,
+                 variants={FLIPPED: conv_layer(x, w[::-1, ::-1], b)})
 
 
 def test_channel_mixing(student, rng):
@@ -88,48 +62,48 @@ def test_channel_mixing(student, rng):
     c = int(rng.integers(2, 5))
     x, w, b = _draw(rng, 3, 3, cin=c, cout=c)
     got = student.call("conv2d_layer", x, w, b)
-    expect_array(got, _keras_conv(x, w, b), what=_what(x, w), axes=AXES,
-                 variants={SWAPPED_CHANNELS: _np_conv(x, w.transpose(0, 1, 3, 2), b),
-                           SWAPPED_SPATIAL: _np_conv(x, w.transpose(1, 0, 2, 3), b),
-                           FLIPPED: _np_conv(x, w[::-1, ::-1], b)})
+    expect_array(got, conv_layer(x, w, b), what=_what(x, w), axes=AXES,
+                 variants={SWAPPED_CHANNELS: conv_layer(x, w.transpose(0, 1, 3, 2), b),
+                           SWAPPED_SPATIAL: conv_layer(x, w.transpose(1, 0, 2, 3), b),
+                           FLIPPED: conv_layer(x, w[::-1, ::-1], b)})
 
 
 def test_bias_per_filter(student, rng):
     x, w, _ = _draw(rng, 3, 3)
     b = rng.normal(size=w.shape[3])
     got = student.call("conv2d_layer", x, w, b)
-    expect_array(got, _keras_conv(x, w, b), what=_what(x, w) + " with a bias", axes=AXES,
-                 variants={NO_BIAS: _np_conv(x, w, 0 * b),
+    expect_array(got, conv_layer(x, w, b), what=_what(x, w) + " with a bias", axes=AXES,
+                 variants={NO_BIAS: conv_layer(x, w, 0 * b),
                            "it adds bias[0] to every channel; output channel o gets bias[o]":
-                           _np_conv(x, w, b[:1])})
+                           conv_layer(x, w, b[:1])})
 
 
 def test_same_padding_odd_kernel(student, rng):
     x, w, b = _draw(rng, 3, 5)
     got = student.call("conv2d_layer", x, w, b, padding="same")
-    expect_array(got, _keras_conv(x, w, b, padding="same"), what=_what(x, w, padding="same"), axes=AXES,
-                 variants={FLIPPED: _np_conv(x, w[::-1, ::-1], b, pads=((1, 1), (2, 2)))})
+    expect_array(got, conv_layer(x, w, b, padding="same"), what=_what(x, w, padding="same"), axes=AXES,
+                 variants={FLIPPED: conv_layer(x, w[::-1, ::-1], b, padding=((1, 1), (2, 2)))})
 
 
 def test_same_padding_even_kernel(student, rng):
     x, w, b = _draw(rng, 2, 4)
     got = student.call("conv2d_layer", x, w, b, padding="same")
-    expect_array(got, _keras_conv(x, w, b, padding="same"), what=_what(x, w, padding="same"), axes=AXES,
-                 variants={SAME_SIDE: _np_conv(x, w, b, pads=((1, 0), (2, 1))),
-                           FLIPPED: _np_conv(x, w[::-1, ::-1], b, pads=((0, 1), (1, 2)))})
+    expect_array(got, conv_layer(x, w, b, padding="same"), what=_what(x, w, padding="same"), axes=AXES,
+                 variants={SAME_SIDE: conv_layer(x, w, b, padding=((1, 0), (2, 1))),
+                           FLIPPED: conv_layer(x, w[::-1, ::-1], b, padding=((0, 1), (1, 2)))})
 
 
 def test_stride(student, rng):
     x, w, b = _draw(rng, 3, 3, hw=(7, 10))
     got = student.call("conv2d_layer", x, w, b, stride=2)
-    expect_array(got, _keras_conv(x, w, b, stride=2), what=_what(x, w, stride=2), axes=AXES,
-                 variants={"it ignores the stride (this is the stride-1 output)": _np_conv(x, w, b)})
+    expect_array(got, conv_layer(x, w, b, stride=2), what=_what(x, w, stride=2), axes=AXES,
+                 variants={"it ignores the stride (this is the stride-1 output)": conv_layer(x, w, b)})
 
 
 def test_relu(student, rng):
     x, w, b = _draw(rng, 3, 3)
     got = student.call("conv2d_layer", x, w, b, activation="relu")
-    z = _keras_conv(x, w, b)
+    z = conv_layer(x, w, b)
     expect_array(got, np.maximum(z, 0), what=_what(x, w, activation="relu"), axes=AXES,
                  variants={NO_ACTIVATION: z})
 
@@ -139,7 +113,7 @@ def test_callable_activation(student, rng):
            if rng.random() < 0.5 else Function("tanh"))
     x, w, b = _draw(rng, 3, 3)
     got = student.call("conv2d_layer", x, w, b, activation=act)
-    z = _keras_conv(x, w, b)
+    z = conv_layer(x, w, b)
     expect_array(got, act(z), what=_what(x, w) + f", activation={act!r} (a function)", axes=AXES,
                  variants={NO_ACTIVATION + " (a callable activation is applied to the output)": z,
                            "it applies relu instead of the given activation function": np.maximum(z, 0)})
@@ -149,8 +123,8 @@ def test_activation_after_bias(student, rng):
     x, w, _ = _draw(rng, 3, 3)
     b = rng.normal(size=w.shape[3])
     got = student.call("conv2d_layer", x, w, b, activation="relu")
-    z = _keras_conv(x, w, b)
-    z0 = _np_conv(x, w, 0 * b)
+    z = conv_layer(x, w, b)
+    z0 = conv_layer(x, w, 0 * b)
     expect_array(got, np.maximum(z, 0), what=_what(x, w, activation="relu") + " with a bias", axes=AXES,
                  variants={"the activation goes after adding the bias: relu(conv + bias)":
                            np.maximum(z0, 0) + b,
@@ -165,7 +139,7 @@ def test_inputs_unmodified(student, rng):
     got = student.call("conv2d_layer", x, w, b, padding="same")
     names = {0: "x", 1: "weights", 2: "bias"}
     expect_unmodified(student.mutated, names, what="conv2d_layer")
-    expect_array(got, _keras_conv(x, w, b, padding="same"), what=_what(x, w, padding="same"), axes=AXES)
+    expect_array(got, conv_layer(x, w, b, padding="same"), what=_what(x, w, padding="same"), axes=AXES)
     expect_inputs_left_alone(student, "conv2d_layer", (x, w, b), names,
                              [{}, {"stride": 2}, {"padding": "same", "stride": (2, 1)}, {"activation": "relu"},
                               {"activation": Function("tanh")}])

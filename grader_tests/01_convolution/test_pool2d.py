@@ -1,21 +1,21 @@
 """Hidden checks of pool2d(x, pool_size=2, stride=None, mode="max").
 
 x (N, H, W, C); max or average pooling with valid padding, pool_size and
-stride ints or pairs, stride defaulting to the pool size. Expected values come
-from keras MaxPooling2D / AveragePooling2D (float64); wrong variants from a
-numpy sliding-window version. Inputs are positive except in the test about
+stride ints or pairs, stride defaulting to the pool size. Expected values are
+keras MaxPooling2D's / AveragePooling2D's (float64), computed with numpy
+(layer_oracle.py, held to Keras by tests/test_layer_oracle.py), as are the
+wrong variants. Inputs are positive except in the test about
 negative values, so "starting the maximum at 0" costs exactly that test, and
 sizes are multiples of the windows except in the test about leftover rows.
 """
 
 import functools
-import os
 
 import numpy as np
 import pytest
-from numpy.lib.stride_tricks import sliding_window_view
 
 from convlab.diagnose import expect_array, expect_inputs_left_alone, expect_unmodified
+from layer_oracle import pooling
 
 pytestmark = pytest.mark.grade_id("pool2d")
 
@@ -26,38 +26,6 @@ STRIDE_ONE = "the stride defaults to the pool size (non-overlapping windows); yo
 STRIDE_IGNORED = "it ignores the stride argument (moves by the pool size)"
 SWAPPED = {"max": "it computes the average; mode='max' takes the maximum of each window",
            "avg": "it computes the maximum; mode='avg' takes the mean of each window"}
-
-_LAYERS = {}
-
-
-def _pair(v):
-    return (v, v) if isinstance(v, int) else tuple(v)
-
-
-def _keras_pool(x, pool, stride, mode):
-    """Keras pooling output (float64), one layer per configuration."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-
-    key = (_pair(pool), _pair(stride), mode)
-    if key not in _LAYERS:
-        cls = keras.layers.MaxPooling2D if mode == "max" else keras.layers.AveragePooling2D
-        _LAYERS[key] = cls(pool_size=key[0], strides=key[1], padding="valid",
-                           data_format="channels_last", dtype="float64")
-    return np.asarray(_LAYERS[key](np.asarray(x, dtype=np.float64)), dtype=np.float64)
-
-
-def _np_pool(x, pool, stride, mode, partial=False):
-    """Numpy pooling; partial=True also keeps the incomplete windows at the end (ceil)."""
-    (ph, pw), (sh, sw) = _pair(pool), _pair(stride)
-    x = np.asarray(x, dtype=float)
-    if partial:
-        _, H, W, _ = x.shape
-        extra_h = (-(H - ph)) % sh if H >= ph else ph - H
-        extra_w = (-(W - pw)) % sw if W >= pw else pw - W
-        x = np.pad(x, ((0, 0), (0, extra_h), (0, extra_w), (0, 0)), constant_values=np.nan)
-    win = sliding_window_view(x, (ph, pw), axis=(1, 2))[:, ::sh, ::sw]
-    return (np.nanmax if mode == "max" else np.nanmean)(win, axis=(-2, -1))
 
 
 def _batch(rng, h, w, low=0.5, high=3.0):
@@ -73,26 +41,26 @@ def _what(x, **kw):
 def test_max_default_stride(student, rng):
     x = _batch(rng, 2 * int(rng.integers(2, 6)), 2 * int(rng.integers(2, 6)))
     got = student.call("pool2d", x, 2)
-    _check(got, _keras_pool(x, 2, 2, "max"), what=_what(x, pool_size=2),
-           variants={STRIDE_ONE: _np_pool(x, 2, 1, "max"), SWAPPED["max"]: _np_pool(x, 2, 2, "avg")})
+    _check(got, pooling(x, 2, 2, "max"), what=_what(x, pool_size=2),
+           variants={STRIDE_ONE: pooling(x, 2, 1, "max"), SWAPPED["max"]: pooling(x, 2, 2, "avg")})
 
 
 def test_avg_default_stride(student, rng):
     p = int(rng.choice([2, 3]))
     x = _batch(rng, p * int(rng.integers(2, 4)), p * int(rng.integers(2, 4)))
     got = student.call("pool2d", x, p, mode="avg")
-    _check(got, _keras_pool(x, p, p, "avg"), what=_what(x, pool_size=p, mode="avg"),
-           variants={STRIDE_ONE: _np_pool(x, p, 1, "avg"), SWAPPED["avg"]: _np_pool(x, p, p, "max")})
+    _check(got, pooling(x, p, p, "avg"), what=_what(x, pool_size=p, mode="avg"),
+           variants={STRIDE_ONE: pooling(x, p, 1, "avg"), SWAPPED["avg"]: pooling(x, p, p, "max")})
 
 
 def test_overlapping_windows(student, rng):
     # pool 3, stride 2: H - 3 and W - 3 even, so no window is left incomplete
     x = _batch(rng, 3 + 2 * int(rng.integers(1, 4)), 3 + 2 * int(rng.integers(1, 4)))
     got = student.call("pool2d", x, 3, stride=2)
-    _check(got, _keras_pool(x, 3, 2, "max"), what=_what(x, pool_size=3, stride=2),
-           variants={STRIDE_IGNORED: _np_pool(x, 3, 3, "max"),
-                     "it moves the window by 1 instead of by the stride": _np_pool(x, 3, 1, "max"),
-                     SWAPPED["max"]: _np_pool(x, 3, 2, "avg")})
+    _check(got, pooling(x, 3, 2, "max"), what=_what(x, pool_size=3, stride=2),
+           variants={STRIDE_IGNORED: pooling(x, 3, 3, "max"),
+                     "it moves the window by 1 instead of by the stride": pooling(x, 3, 1, "max"),
+                     SWAPPED["max"]: pooling(x, 3, 2, "avg")})
 
 
 def test_pair_pool_size_and_stride(student, rng):
@@ -100,13 +68,13 @@ def test_pair_pool_size_and_stride(student, rng):
     pool, stride = (2, 3), (1, 2)
     x = _batch(rng, int(rng.integers(4, 8)), 3 + 2 * int(rng.integers(1, 4)))
     got = student.call("pool2d", x, pool, stride=stride, mode="avg")
-    _check(got, _keras_pool(x, pool, stride, "avg"), what=_what(x, pool_size=pool, stride=stride, mode="avg"),
+    _check(got, pooling(x, pool, stride, "avg"), what=_what(x, pool_size=pool, stride=stride, mode="avg"),
            variants={"pool_size=(ph, pw) means ph rows by pw columns; you swapped them":
-                     _np_pool(x, (3, 2), stride, "avg"),
+                     pooling(x, (3, 2), stride, "avg"),
                      "stride=(sh, sw) moves sh rows and sw columns; you swapped them":
-                     _np_pool(x, pool, (2, 1), "avg"),
-                     STRIDE_IGNORED: _np_pool(x, pool, pool, "avg"),
-                     SWAPPED["avg"]: _np_pool(x, pool, stride, "max")})
+                     pooling(x, pool, (2, 1), "avg"),
+                     STRIDE_IGNORED: pooling(x, pool, pool, "avg"),
+                     SWAPPED["avg"]: pooling(x, pool, stride, "max")})
 
 
 def test_incomplete_windows_dropped(student, rng):
@@ -114,25 +82,25 @@ def test_incomplete_windows_dropped(student, rng):
     x = _batch(rng, p * int(rng.integers(2, 4)) + int(rng.integers(1, p)),
                p * int(rng.integers(2, 4)) + int(rng.integers(1, p)))
     got = student.call("pool2d", x, p)
-    _check(got, _keras_pool(x, p, p, "max"), what=_what(x, pool_size=p),
+    _check(got, pooling(x, p, p, "max"), what=_what(x, pool_size=p),
            variants={"it keeps the incomplete windows at the bottom/right edge; with valid padding "
                      "the output has floor((H - pool) / stride) + 1 rows, leftover rows and "
-                     "columns are dropped": _np_pool(x, p, p, "max", partial=True)})
+                     "columns are dropped": pooling(x, p, p, "max", partial=True)})
 
 
 def test_negative_values_max(student, rng):
     x = _batch(rng, 4, 6, low=-3.0, high=-0.5)
     got = student.call("pool2d", x, 2)
-    _check(got, _keras_pool(x, 2, 2, "max"), what=_what(x, pool_size=2) + " with negative values",
+    _check(got, pooling(x, 2, 2, "max"), what=_what(x, pool_size=2) + " with negative values",
            variants={"every maximum is 0: do not start the running maximum at 0 "
                      "(use the window's own values, e.g. window.max())":
-                     np.zeros_like(_np_pool(x, 2, 2, "max"))})
+                     np.zeros_like(pooling(x, 2, 2, "max"))})
 
 
 def test_integer_input_avg(student, rng):
     x = rng.integers(0, 10, size=(2, 4, 6, 2))
     got = student.call("pool2d", x, 2, mode="avg")
-    _check(got, _keras_pool(x, 2, 2, "avg"), what=_what(x, pool_size=2, mode="avg") + " with integer x")
+    _check(got, pooling(x, 2, 2, "avg"), what=_what(x, pool_size=2, mode="avg") + " with integer x")
 
 
 def test_input_unmodified(student, rng):
@@ -143,6 +111,6 @@ def test_input_unmodified(student, rng):
     x = _batch(rng, 6, 6, low=-1.0, high=1.0)
     got = student.call("pool2d", x, 2, mode="avg")
     expect_unmodified(student.mutated, {0: "x"}, what="pool2d(x, 2, mode='avg')")
-    _check(got, _keras_pool(x, 2, 2, "avg"), what=_what(x, pool_size=2, mode="avg"))
+    _check(got, pooling(x, 2, 2, "avg"), what=_what(x, pool_size=2, mode="avg"))
     expect_inputs_left_alone(student, "pool2d", (x, 2), {0: "x"},
                              [{}, {"mode": "max", "stride": 1}, {"mode": "avg", "stride": (1, 2)}])

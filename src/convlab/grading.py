@@ -26,7 +26,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from convlab import history, launch, record, sandbox
+from convlab import history, launch, record, run_gradebook, sandbox
 from convlab.checks import write_json_atomically
 from convlab.course import Course
 from convlab.feedback import FeedbackPool
@@ -124,10 +124,13 @@ def checks_command(tests: Path, spec_path: Path) -> list[str]:
     Failures are the students' results, which the plugin writes itself; pytest's own report
     of them is cut to a line each (a traceback each, hundreds in a class, cost time and tell
     nobody anything). A check that crashes in the grader keeps its traceback in the results
-    (``internal_errors``).
+    (``internal_errors``). pytest's capture of output, logging and warnings around every test is
+    left out: the checks print nothing (a student's prints stay in their worker), and for
+    thousands of short checks it cost a fifth of a shard's own time.
     """
     return [sys.executable, "-m", "pytest", str(tests), "-p", "convlab.checks", "--convlab-class", str(spec_path),
-            "-q", "--tb=line", "-rN", "-p", "no:cacheprovider", "-o", "addopts=",
+            "-q", "--tb=line", "-rN", "-p", "no:cacheprovider", "-p", "no:logging", "-p", "no:warnings",
+            "--capture=no", "-o", "addopts=",
             "--rootdir", str(tests.parent if tests.is_file() else tests), "-o", "console_output_style=classic"]
 
 
@@ -291,32 +294,34 @@ def _grade(course: Course, assignment: str, submissions: Path, students: list[st
 
     shards = _shards(course, assignment, notebook_name, settings, kind, scratch)
     killed = False
-    try:
-        if todo:  # the shards start (Python, pytest, the template) while the students are prepared
-            shards.start(list(todo))
-        ready = {}
-        for sid, folder in todo.items():  # in the order the shards take them
-            prep = prepare(course, assignment, notebook_name, sid, folder, scratch / "work" / sid, skip)
-            shards.add(prep)
-            if prep.problem:
-                prep.notebook = _notebook(course.release(assignment), notebook_name)
-                finish(prep, None)
-            else:
-                ready[sid] = prep
-        _collect(scratch, ready, shards, finish, grades, points, settings.progress, len(folders))
-    except (RecordingFailed, ShardsLost) as failure:
-        killed = True
-        shards.close(kill=True)
-        feedback.cancel()
-        advice = ("Make room or make the folder writable, then run the same command again"
-                  if isinstance(failure, RecordingFailed) else
-                  "Run the same command again once the scheduler is back, or without --cluster to grade here")
-        raise SystemExit(f"convlab grade stopped: {failure}. {sum(g.recorded for g in grades.values())} of "
-                         f"{len(folders)} students are recorded, each one whole (notebook and gradebook). "
-                         f"{advice}: it goes on with the others.") from None
-    finally:
-        if not killed:
-            shards.close()
+    # After the feedback processes are forked: they open gradebooks of their own.
+    with run_gradebook.shared(course.gradebook_url, course.config.CourseDirectory.course_id):
+        try:
+            if todo:  # the shards start (Python, pytest, the template) while the students are prepared
+                shards.start(list(todo))
+            ready = {}
+            for sid, folder in todo.items():  # in the order the shards take them
+                prep = prepare(course, assignment, notebook_name, sid, folder, scratch / "work" / sid, skip)
+                shards.add(prep)
+                if prep.problem:
+                    prep.notebook = _notebook(course.release(assignment), notebook_name)
+                    finish(prep, None)
+                else:
+                    ready[sid] = prep
+            _collect(scratch, ready, shards, finish, grades, points, settings.progress, len(folders))
+        except (RecordingFailed, ShardsLost) as failure:
+            killed = True
+            shards.close(kill=True)
+            feedback.cancel()
+            advice = ("Make room or make the folder writable, then run the same command again"
+                      if isinstance(failure, RecordingFailed) else
+                      "Run the same command again once the scheduler is back, or without --cluster to grade here")
+            raise SystemExit(f"convlab grade stopped: {failure}. {sum(g.recorded for g in grades.values())} of "
+                             f"{len(folders)} students are recorded, each one whole (notebook and gradebook). "
+                             f"{advice}: it goes on with the others.") from None
+        finally:
+            if not killed:
+                shards.close()
     for student, problem in feedback.finish().items():
         print(f"nbgrader generate_feedback failed for {student} (the grades are recorded; run "
               f"`nbgrader generate_feedback {assignment} --student {student}` again): {problem[-300:]}",

@@ -1,10 +1,11 @@
 """What the hidden checks of 02_output_shapes compare with: Keras itself, and the cases to ask about.
 
 Every expected length, padding, parameter count and layer summary comes from
-Keras 3 building the same layer or stack in the grader's process (shapes
-symbolically, weights created but never initialised; the only computation is
-the probe that reads where TensorFlow puts "same" padding). Results are cached per configuration: a class of 100 students costs
-each configuration one build.
+Keras 3 (on JAX: see keras()) building the same layer or stack in the grader's
+process (shapes symbolically, weights created but never initialised; the only
+computation is the probe that reads where "same" padding goes). Results are
+cached per configuration: a class of 100 students costs each configuration one
+build.
 
 Cases are drawn with hypothesis from the grading run's seed (conftest.py): the
 same cases for every student of a run, new ones the next run, drawn once per
@@ -58,6 +59,15 @@ IGNORED = {"activation", "name", "input_shape", "input_dim", "kernel_initializer
 
 
 def keras():
+    """Keras on JAX, unless the environment names another backend.
+
+    Shapes and parameter counts are Keras's own code whatever the backend, and JAX's
+    "same" convolution pads as TensorFlow's does (tests/test_shapes_oracle.py compares
+    every answer here under both); TensorFlow would cost each grading process 700 MB
+    and five seconds, JAX a third of both.
+    """
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras as k
 

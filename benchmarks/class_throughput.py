@@ -21,7 +21,12 @@ marks): a disagreement is printed with the grade cells behind it, and the
 script exits 1 if the reference or the untouched release is judged
 differently or convlab fails. ``--growth`` also grades 10 and 30 students (and
 ``--jobs 1`` at full size) so the plot shows how the cost grows, and prints the time each
-added student costs. ``--cold`` also grades with ``convlab grade
+added student costs. Each assignment is also graded as a class of one: a run's fixed cost
+(imports, templates, shards starting), which the profile lines subtract.
+
+For each convlab run, the floor is the hidden checks alone (:func:`floor_of`), and the
+table gives the run's time over it; the profile lines split the time between the fixed
+cost, the notebooks and the checks. ``--cold`` also grades with ``convlab grade
 --no-template`` (every worker a fresh Python), to show what the template saves.
 
 It also times each public check (``grader.check("q")``) of every assignment on
@@ -69,10 +74,25 @@ class Run:
     cpu_s: float
     peak_mb: float
     returncode: int
+    floor_s: float | None = None  # convlab: the hidden checks alone, spread over --jobs (see floor_of)
+    notebooks_s: float | None = None  # convlab: the students' notebooks, run in the workers, summed
 
     @property
     def per_student_s(self) -> float:
         return self.wall_s / self.students
+
+
+def floor_of(course: Path, assignment: str, jobs: int) -> tuple[float, float]:
+    """(floor, notebooks) of the run kept last in ``course``'s history: the floor is the time each
+    student's hidden checks took once their notebook had run (their own fixtures, such as a
+    training, included), summed over the class and divided by ``jobs``, the least a run could
+    take if grading cost nothing but the checks; notebooks is the time their notebooks took."""
+    runs = sorted((course / ".convlab" / "history" / assignment).glob("*.json"))
+    if not runs:
+        return float("nan"), float("nan")
+    timings = [s.get("timing", {}) for s in json.loads(runs[-1].read_text())["students"].values()]
+    checks = sum(t.get("checks_seconds", 0.0) for t in timings)
+    return checks / jobs, sum(t.get("notebook_seconds", 0.0) for t in timings)
 
 
 def examples_of(assignment: str) -> list[str]:
@@ -158,7 +178,9 @@ def grade_with_convlab(work: Path, assignment: str, size: int, jobs: int, cold: 
     command = [*convlab, "grade", assignment, "--jobs", str(jobs), "--quiet", *(["--no-template"] if cold else [])]
     wall, cpu, peak, code = measured(command, course, env)
     tool = "convlab --no-template" if cold else "convlab"
-    return Run(tool, assignment, size, jobs, wall, cpu, peak, code), nbgrader_baseline.scores(course, assignment)
+    floor, notebooks = floor_of(course, assignment, jobs)
+    return (Run(tool, assignment, size, jobs, wall, cpu, peak, code, round(floor, 2), round(notebooks, 2)),
+            nbgrader_baseline.scores(course, assignment))
 
 
 def grade_with_nbgrader(work: Path, assignment: str, size: int) -> tuple[Run, dict]:
@@ -256,28 +278,52 @@ def label(tool: str, jobs: int) -> str:
     return tool if tool.startswith("nbgrader") else f"{tool} --jobs {jobs}"
 
 
+def profile(runs: list[Run], fixed: dict[str, Run]) -> list[str]:
+    """Where each convlab run's time went: its fixed cost (a class of one, graded on its own),
+    the students' notebooks and their checks (summed over the workers and shards), and the rest:
+    preparing, recording and feedback in the grading process, beside the shards."""
+    lines = []
+    for r in runs:
+        if r.tool != "convlab" or r.floor_s is None or r.students == 1:
+            continue
+        one = fixed.get(r.assignment)
+        lines.append(f"  {r.assignment}, {r.students} students, --jobs {r.jobs}: {r.wall_s:.1f} s wall = "
+                     + (f"fixed cost {one.wall_s:.1f} s (a class of one) + " if one else "")
+                     + f"{(r.wall_s - (one.wall_s if one else 0)) / r.students:.2f} s a student; in the shards, "
+                     f"notebooks {r.notebooks_s:.1f} s and checks {r.floor_s * r.jobs:.1f} s summed "
+                     f"({r.notebooks_s / r.students:.2f} s and {r.floor_s * r.jobs / r.students:.2f} s a student); "
+                     f"{r.cpu_s:.0f} CPU s in all")
+    return lines
+
+
 def table(runs: list[Run]) -> str:
     from rich.console import Console
     from rich.table import Table
 
     out = Table(title=f"convlab grade vs nbgrader autograde ({os.cpu_count()} cores)")
     for column in ("assignment", "tool", "students", "wall s", "s / student", "CPU s", "peak MB",
-                   "nbgrader / this"):
+                   "MB / job", "floor s", "this / floor", "nbgrader / this"):
         out.add_column(column, justify="left" if column in ("assignment", "tool") else "right")
     baseline = {(r.assignment, r.students): r for r in runs if r.tool.startswith("nbgrader")}
     for r in runs:
         other = baseline.get((r.assignment, r.students))
         ratio = f"{other.wall_s / r.wall_s:.2f}x" if other and other is not r else ""
         tool = label(r.tool, r.jobs) + ("" if r.returncode == 0 else f" (exit {r.returncode})")
+        floor = f"{r.floor_s:.1f}" if r.floor_s else ""
         out.add_row(r.assignment, tool, str(r.students), f"{r.wall_s:.1f}", f"{r.per_student_s:.2f}",
-                    f"{r.cpu_s:.1f}", f"{r.peak_mb:.0f}", ratio)
-    console = Console(width=140, file=io.StringIO())
+                    f"{r.cpu_s:.1f}", f"{r.peak_mb:.0f}", f"{r.peak_mb / r.jobs:.0f}", floor,
+                    f"{r.wall_s / r.floor_s:.2f}x" if r.floor_s else "", ratio)
+    console = Console(width=180, file=io.StringIO())
     console.print(out)
     return console.file.getvalue()
 
 
-#: The throughput targets (issue 7): wall-time ratio nbgrader / convlab per assignment, at its default size.
-RATIO_TARGETS = {"01_convolution": 5.0, "03_lenet": 2.0, "04_transposed_conv": 2.0}
+#: The throughput targets (issue 17): wall-time ratio nbgrader / convlab per assignment, at its default size.
+RATIO_TARGETS = {"01_convolution": 10.0, "02_output_shapes": 10.0, "03_lenet": 5.0, "04_transposed_conv": 5.0}
+#: convlab's wall time over the floor (the hidden checks alone) that a run should stay under.
+FLOOR_TARGET = 2.0
+#: Peak memory of the whole run (MB, resident memory summed over its processes) at --jobs 2.
+MEMORY_TARGETS = {"01_convolution": 1000, "02_output_shapes": 1000}
 
 
 def targets(runs: list[Run], jobs: int, public: list[dict]) -> list[str]:
@@ -291,6 +337,15 @@ def targets(runs: list[Run], jobs: int, public: list[dict]) -> list[str]:
             ratio = theirs.wall_s / ours.wall_s
             lines.append(f"{'MET    ' if ratio >= target else 'NOT MET'} {assignment}, {size} students: convlab "
                          f"{ratio:.2f}x faster than nbgrader autograde (target {target:g}x)")
+        if ours and ours.floor_s:
+            over = ours.wall_s / ours.floor_s
+            lines.append(f"{'MET    ' if over <= FLOOR_TARGET else 'NOT MET'} {assignment}, {size} students: "
+                         f"{over:.2f}x the floor (the hidden checks alone, {ours.floor_s:.1f} s; aim "
+                         f"{FLOOR_TARGET:g}x)")
+        if ours and assignment in MEMORY_TARGETS and jobs == 2:
+            limit = MEMORY_TARGETS[assignment]
+            lines.append(f"{'MET    ' if ours.peak_mb < limit else 'NOT MET'} {assignment}, {size} students, "
+                         f"--jobs 2: peak {ours.peak_mb:.0f} MB (target under {limit} MB)")
     if public:
         slow = [r for r in public if not r["trains"] and r["seconds"] >= 1.0]
         slowest = max((r for r in public if not r["trains"]), key=lambda r: r["seconds"])
@@ -300,7 +355,7 @@ def targets(runs: list[Run], jobs: int, public: list[dict]) -> list[str]:
     for assignment in sorted({r.assignment for r in runs}):
         for tool in ("convlab", "nbgrader autograde"):
             points = sorted((r.students, r.wall_s) for r in runs if (r.assignment, r.tool) == (assignment, tool)
-                            and r.jobs == (1 if tool.startswith("nbgrader") else jobs))
+                            and r.jobs == (1 if tool.startswith("nbgrader") else jobs) and r.students > 1)
             if len(points) >= 3:
                 costs = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in zip(points, points[1:])]
                 linear = max(costs) <= 1.25 * min(costs)
@@ -351,6 +406,12 @@ def main() -> None:
         first, size = plan[0][0], plan[0][1]
         plan[1:1] = [(first, n, args.jobs) for n in (10, 30) if n < size] + [(first, size, 1)]
     runs, disagreements, broken = [], [], False
+    fixed = {}  # assignment -> convlab grading a class of one: the run's fixed cost
+    for assignment in args.assignments:
+        with tempfile.TemporaryDirectory(prefix="convlab-fixed-") as tmp:
+            fixed[assignment], _ = grade_with_convlab(Path(tmp), assignment, 1, args.jobs)
+        print(f"{assignment}: convlab, a class of one: {fixed[assignment].wall_s:.1f} s", file=sys.stderr)
+        runs.append(fixed[assignment])
     for assignment, size, jobs in plan:
         with tempfile.TemporaryDirectory(prefix="convlab-throughput-") as tmp:
             for cold in ([False, True] if args.cold and jobs == args.jobs else [False]):
@@ -378,6 +439,8 @@ def main() -> None:
     print(table(runs))
     print("Where the two tools disagree on which submissions pass (full marks):")
     print("\n".join(disagreements) or "  nowhere")
+    print("Profile (convlab):")
+    print("\n".join(profile(runs, fixed)))
     print("Targets:")
     print("\n".join(f"  {line}" for line in targets(runs, args.jobs, public)))
     print(f"Wrote {args.out}/throughput.csv, throughput.png" + ("" if args.no_public_checks else ", public_checks.csv"))

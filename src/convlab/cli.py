@@ -70,7 +70,20 @@ def _lab_role(args) -> int:
     return 0
 
 
+def _skip_iri_grammar() -> None:
+    """Keep jsonschema from building the IRI grammar of ``rfc3987_syntax`` when it is imported.
+
+    jupyter-events installs that package through ``jsonschema[format-nongpl]``, and jsonschema
+    imports it to check the "iri" string formats, compiling a grammar: more than a second of
+    every ``convlab`` command, which reaches jsonschema through nbformat and nbgrader. Nothing
+    here checks formats (nbformat and nbgrader validate without a format checker), so the
+    import is made to fail, as if the package were absent, which jsonschema allows for.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _skip_iri_grammar()
     from convlab import lab_roles
     from convlab.grading import Settings
 

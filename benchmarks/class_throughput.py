@@ -32,8 +32,9 @@ cost, the notebooks and the checks. ``--cold`` also grades with ``convlab grade
 It also times each public check (``grader.check("q")``) of every assignment on
 the reference solution, as a student's kernel runs it.
 
-Writes ``<out>/throughput.csv``, ``<out>/public_checks.csv`` and
-``<out>/throughput.png`` (default ``benchmarks/results/``) and prints the table.
+Writes ``<out>/throughput.csv``, ``<out>/public_checks.csv``, ``<out>/throughput.png``
+and ``<out>/throughput.txt`` (default ``benchmarks/results/``: the table, the profile and
+the targets it prints).
 """
 
 from __future__ import annotations
@@ -436,14 +437,16 @@ def main() -> None:
         writer.writerows({**asdict(r), "per_student_s": round(r.per_student_s, 3)} for r in runs)
     plot(runs, args.out / "throughput.png")
     public = [] if args.no_public_checks else time_public_checks(args.assignments, args.out)
-    print(table(runs))
-    print("Where the two tools disagree on which submissions pass (full marks):")
-    print("\n".join(disagreements) or "  nowhere")
-    print("Profile (convlab):")
-    print("\n".join(profile(runs, fixed)))
-    print("Targets:")
-    print("\n".join(f"  {line}" for line in targets(runs, args.jobs, public)))
-    print(f"Wrote {args.out}/throughput.csv, throughput.png" + ("" if args.no_public_checks else ", public_checks.csv"))
+    report = "\n".join([
+        table(runs).rstrip("\n"),
+        "Where the two tools disagree on which submissions pass (full marks):",
+        "\n".join(disagreements) or "  nowhere",
+        "Profile (convlab):", *profile(runs, fixed),
+        "Targets:", *(f"  {line}" for line in targets(runs, args.jobs, public))])
+    print(report)
+    (args.out / "throughput.txt").write_text(f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores\n{report}\n")
+    print(f"Wrote {args.out}/throughput.csv, throughput.txt, throughput.png"
+          + ("" if args.no_public_checks else ", public_checks.csv"))
     sys.exit(1 if broken else 0)
 
 

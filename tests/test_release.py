@@ -91,7 +91,7 @@ def test_release_check_names_a_skipped_definition_a_graded_cell_uses():
 
 
 def test_release_check_names_a_skipped_cell_grading_would_run():
-    nb = _notebook(("x = 1", True, None))
+    nb = _notebook(("", False, None), ("x = 1", True, None), ("", True, "empty_demo"))
     [problem] = skipped_cell_problems(nb)
     assert "not read-only" in problem
 

@@ -41,6 +41,10 @@ def _names(source: str) -> tuple[set[str], set[str]]:
     return bound, read
 
 
+def _first_line(source: str) -> str:
+    return (source.strip().splitlines() or [""])[0]
+
+
 def skipped_cell_problems(notebook) -> list[str]:
     """Why skipping the notebook's :data:`SKIP_TAG` cells when grading would change a graded result.
 
@@ -58,11 +62,11 @@ def skipped_cell_problems(notebook) -> list[str]:
         if SKIP_TAG in cell.metadata.get("tags", []):
             if not (nbgrader.get("locked") and nbgrader.get("grade_id")):
                 problems.append(f"a cell tagged {SKIP_TAG} is not read-only with a grade id, so grading would "
-                                f"run it anyway: {cell.source.strip().splitlines()[0][:60]!r}")
+                                f"run it anyway: {_first_line(cell.source)[:60]!r}")
             for name in bound:
                 skipped.setdefault(name, nbgrader.get("grade_id", "?"))
         else:
-            kept.append((nbgrader.get("grade_id") or cell.source.strip().splitlines()[0][:40], bound, read))
+            kept.append((nbgrader.get("grade_id") or _first_line(cell.source)[:40], bound, read))
     defined = set().union(*(bound for _, bound, _ in kept)) | set(vars(builtins))
     for where, _, read in kept:
         for name in sorted(read & set(skipped) - defined):

@@ -369,7 +369,7 @@ WRONG_03 = {
                                        may_fail={"test_accuracy_full"}),
     "train_lenet__ignores_arguments": wrong(
         {"test_returns_the_history_of_every_epoch", "test_uses_the_batch_size_it_is_given"},
-        ("it was asked for epochs=8", {"test_returns_the_history_of_every_epoch"}),
+        ("it was asked for epochs=4", {"test_returns_the_history_of_every_epoch"}),
         ("is what mini-batches of 32 give", {"test_uses_the_batch_size_it_is_given"})),
     "train_lenet__shuffles_in_place": wrong({"test_leaves_x_and_y_unchanged"}, "modified its input 'x', 'y' in place"),
     "train_lenet__trains_on_digits_itself": wrong(ACCURACY, "not the labels train_lenet was given"),
@@ -429,7 +429,7 @@ WRONG_04 = {
         ("(the best of 3 trainings)", STEPS), ("ran no epochs", {"test_trains_for_the_epochs_it_is_given"}),
         ("made no weight update", {"test_uses_the_batch_size_it_is_given"})),
     "train_autoencoder__ignores_arguments": wrong(
-        FIT_ARGUMENTS, ("it was asked for epochs=8", {"test_trains_for_the_epochs_it_is_given"}),
+        FIT_ARGUMENTS, ("it was asked for epochs=4", {"test_trains_for_the_epochs_it_is_given"}),
         ("is what mini-batches of 64 give", {"test_uses_the_batch_size_it_is_given"})),
     "train_autoencoder__shuffles_in_place": wrong({"test_leaves_x_unchanged"}, "modified its input 'x' in place"),
     "train_autoencoder__standardised_by_zero": wrong(STEPS, "nan% of the error of predicting the mean training image"),

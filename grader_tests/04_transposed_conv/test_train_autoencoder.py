@@ -30,7 +30,7 @@ from convlab.student import StudentError
 pytestmark = pytest.mark.grade_id("train_autoencoder")
 
 #: Not train_autoencoder's defaults (10, 64), so a function that ignores them is seen.
-EPOCHS = 8
+EPOCHS = 4
 BATCH_SIZE = 20
 CALL = f"train_autoencoder(x, epochs={EPOCHS}, batch_size={BATCH_SIZE})"
 TRAINING_SECONDS = 120

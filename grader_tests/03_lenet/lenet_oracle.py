@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import functools
 import itertools
-import os
+import json
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,28 +54,74 @@ def stages(description: dict) -> list[Stage]:
     return found
 
 
-def course_model(input_shape=(32, 32, 1), num_classes=10, hidden="relu", pooling="max"):
-    """The course's Keras model (in the grader)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-    from keras import layers
+def course_layers(num_classes=10, hidden="relu", pooling="max") -> list[tuple[str, dict]]:
+    """The course's LeNet-5 after its input, layer by layer: (Keras class, constructor arguments)."""
+    pool = "MaxPooling2D" if pooling == "max" else "AveragePooling2D"
+    return [("Conv2D", {"filters": 6, "kernel_size": (5, 5), "activation": hidden}), (pool, {"pool_size": (2, 2)}),
+            ("Conv2D", {"filters": 16, "kernel_size": (5, 5), "activation": hidden}), (pool, {"pool_size": (2, 2)}),
+            ("Flatten", {}),
+            ("Dense", {"units": 120, "activation": hidden}), ("Dense", {"units": 84, "activation": hidden}),
+            ("Dense", {"units": num_classes, "activation": "softmax"})]
 
-    pool = layers.MaxPooling2D if pooling == "max" else layers.AveragePooling2D
-    return keras.Sequential([
-        keras.Input(input_shape),
-        layers.Conv2D(6, 5, activation=hidden), pool(2),
-        layers.Conv2D(16, 5, activation=hidden), pool(2),
-        layers.Flatten(),
-        layers.Dense(120, activation=hidden), layers.Dense(84, activation=hidden),
-        layers.Dense(num_classes, activation="softmax"),
-    ])
+
+def course_json(input_shape=(32, 32, 1), num_classes=10, hidden="relu", pooling="max") -> str:
+    """The course's LeNet-5 as Keras 3 JSON, for ``model_from_json`` in the worker.
+
+    Written here rather than by Keras so that the grading process never imports
+    TensorFlow (700 MB and five seconds a shard); Keras fills in every argument
+    left out with its default, and tests/test_lenet_oracle.py holds the model it
+    builds to the one Keras's own ``Sequential`` gives.
+    """
+    layers = [{"module": "keras.layers", "class_name": "InputLayer",
+               "config": {"batch_shape": [None, *input_shape], "dtype": "float32"}}]
+    layers += [{"module": "keras.layers", "class_name": kind, "config": arguments}
+               for kind, arguments in course_layers(num_classes, hidden, pooling)]
+    return json.dumps({"module": "keras", "class_name": "Sequential", "config": {"name": "lenet5", "layers": layers}})
+
+
+def _walk(input_shape, num_classes):
+    """(Keras class, output shape without the batch, weight shapes, activation) per layer of the course's LeNet."""
+    shape = tuple(input_shape)
+    for kind, arguments in course_layers(num_classes):
+        if kind == "Conv2D":
+            (kh, kw), f = arguments["kernel_size"], arguments["filters"]
+            weights = [(kh, kw, shape[-1], f), (f,)]
+            shape = (shape[0] - kh + 1, shape[1] - kw + 1, f)
+        elif kind == "MaxPooling2D":
+            weights, shape = [], (shape[0] // 2, shape[1] // 2, shape[2])
+        elif kind == "Flatten":
+            weights, shape = [], (math.prod(shape),)
+        else:
+            weights, shape = [(shape[-1], arguments["units"]), (arguments["units"],)], (arguments["units"],)
+        yield kind, shape, weights, arguments.get("activation")
+
+
+def weight_shapes(input_shape=(32, 32, 1), num_classes=10) -> list[tuple]:
+    """The shapes of ``get_weights()`` of the course's LeNet, in Keras's order."""
+    return [w for _, _, weights, _ in _walk(input_shape, num_classes) for w in weights]
+
+
+def initial_weights(rng: np.random.Generator, input_shape=(32, 32, 1), num_classes=10) -> list[np.ndarray]:
+    """Fresh initial weights as Keras draws them: Glorot-uniform kernels, zero biases."""
+    drawn = []
+    for shape in weight_shapes(input_shape, num_classes):
+        if len(shape) == 1:
+            drawn.append(np.zeros(shape, np.float32))
+            continue
+        receptive = math.prod(shape[:-2])
+        limit = math.sqrt(6 / (receptive * (shape[-2] + shape[-1])))
+        drawn.append(rng.uniform(-limit, limit, shape).astype(np.float32))
+    return drawn
 
 
 @functools.cache
 def course_description(input_shape=(32, 32, 1), num_classes=10) -> dict:
-    from convlab import model_probe
-
-    return model_probe.describe(course_model(input_shape, num_classes))
+    """What ``convlab.model_probe.describe`` gives of the course's LeNet, the fields the checks compare."""
+    layers = [{"class": kind, "output_shape": (None, *shape), "params": sum(math.prod(w) for w in weights),
+               "activation": activation}
+              for kind, shape, weights, activation in _walk(input_shape, num_classes)]
+    return {"input_shape": (None, *input_shape), "output_shape": layers[-1]["output_shape"],
+            "params": sum(layer["params"] for layer in layers), "layers": layers}
 
 
 # -- what a model computes, in numpy --------------------------------------------------
@@ -113,8 +160,7 @@ def forward(weights: list, x: np.ndarray, hidden="relu", output="softmax", pooli
 
 
 def fits_course_weights(weights: list) -> bool:
-    shapes = [(5, 5, 1, 6), (6,), (5, 5, 6, 16), (16,), (400, 120), (120,), (120, 84), (84,), (84, 10), (10,)]
-    return [tuple(np.shape(w)) for w in weights] == shapes
+    return [tuple(np.shape(w)) for w in weights] == weight_shapes()
 
 
 def what_it_computes(weights: list, x: np.ndarray, outputs: np.ndarray) -> dict | None:

@@ -21,7 +21,7 @@ import numpy as np
 from convlab.digits import Split
 from convlab.fitting import best_of
 from convlab.student import StudentError
-from lenet_oracle import course_model
+from lenet_oracle import course_json, initial_weights
 
 #: Not train_lenet's defaults (15, 32), so a train_lenet that ignores them is seen.
 EPOCHS = 4
@@ -62,9 +62,8 @@ def _known_trap(message: str) -> str:
 
 
 def _course_model_in_worker(student):
-    """The course's LeNet with fresh initial weights (drawn here), built in the worker."""
-    reference = course_model()
-    return student.model_from_json(reference.to_json(), reference.get_weights())
+    """The course's LeNet with fresh initial weights (drawn here, as Keras draws them), built in the worker."""
+    return student.model_from_json(course_json(), initial_weights(np.random.default_rng()))
 
 
 def train_once(student, split: Split) -> Training:

@@ -1,12 +1,14 @@
 """Hidden checks of conv2d_transpose_layer(x, weights, bias, stride=1, padding="valid").
 
 x (N, H, W, Cin), weights (kh, kw, Cout, Cin) as Keras stores a transposed
-kernel, bias (Cout,). Expected: keras.layers.Conv2DTranspose (float64) holding
-those weights. Keras 3 scatters x[i] * W[a] to i*s + a; 'valid' keeps
-i*s + max(k - s, 0) rows (only i*s when the stride is larger than the kernel);
-'same' keeps i*s rows from floor(max(k - s, 0) / 2), cropping an odd leftover
-at the bottom/right. Cin != Cout everywhere except where a test needs a square
-kernel layout, so reading the weights as (kh, kw, Cin, Cout) shows.
+kernel, bias (Cout,). Expected: what keras.layers.Conv2DTranspose (float64)
+holding those weights computes (transposed_oracle: Keras 3's arithmetic in
+numpy, held to Keras by tests/test_transposed_oracle.py). Keras 3 scatters
+x[i] * W[a] to i*s + a; 'valid' keeps i*s + max(k - s, 0) rows (only i*s when
+the stride is larger than the kernel); 'same' keeps i*s rows from
+floor(max(k - s, 0) / 2), cropping an odd leftover at the bottom/right.
+Cin != Cout everywhere except where a test needs a square kernel layout, so
+reading the weights as (kh, kw, Cin, Cout) shows.
 """
 
 import numpy as np

@@ -1,24 +1,23 @@
 """What the 04 checks compare with: the convolution matrix, Keras's transposed layers, the course's models.
 
-Keras runs in the grader in float64. The scatter form (x[i] * W[a] lands on
-i*s + a) gives the known wrong variants the diagnoses name: a kernel read as
-(kh, kw, Cin, Cout), 'same' cropped on the wrong side, the textbook valid
-length, a flipped kernel.
+The expected values are Keras 3's arithmetic written in numpy, in float64, so
+that grading never imports Keras or a backend: Conv2DTranspose and
+Conv1DTranspose (channels_last, output_padding None) scatter x[i] * W[a] to
+i*s + a and keep what Keras keeps, and the course's upsampling generator and
+simulator are their layers' forward passes over weights in Keras's
+``get_weights()`` order. tests/test_transposed_oracle.py holds all of it to
+Keras 3's own layers and models. The scatter form also gives the known wrong
+variants the diagnoses name: a kernel read as (kh, kw, Cin, Cout), 'same'
+cropped on the wrong side, the textbook valid length, a flipped kernel.
 """
 
 from __future__ import annotations
 
 import functools
-import os
+import math
+from typing import Callable
 
 import numpy as np
-
-
-def keras():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras as k
-
-    return k
 
 
 # -- the convolution matrix -----------------------------------------------------------
@@ -42,18 +41,40 @@ def _pair(v) -> tuple[int, int]:
     return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
 
 
+def transpose_length(size: int, kernel: int, stride: int, padding: str) -> int:
+    """Keras 3's output length (output_padding None): i*s + max(k - s, 0) for 'valid', i*s for 'same'."""
+    if padding == "valid":
+        return size * stride + max(kernel - stride, 0)
+    if padding == "same":
+        return size * stride
+    raise ValueError(f"padding must be 'valid' or 'same', not {padding!r}")
+
+
 def keras_conv2d_transpose(x, weights, bias, stride, padding) -> np.ndarray:
-    kh, kw, cout, cin = weights.shape
-    layer = _transpose_layer(kh, kw, cout, cin, _pair(stride), padding)
-    layer.set_weights([weights, bias])
-    return np.asarray(layer(np.asarray(x, dtype=np.float64)), dtype=np.float64)
+    """keras.layers.Conv2DTranspose(Cout, (kh, kw), strides=stride, padding=padding) holding ``[weights, bias]``.
+
+    Keras (through TensorFlow's conv2d_transpose, the gradient of a 'same' or
+    'valid' convolution of the output) keeps i*s + max(k - s, 0) rows of the
+    full scatter from the top for 'valid', and for 'same' i*s rows from
+    floor(max(k - s, 0) / 2): an odd leftover is cropped at the bottom/right.
+    When s > k the kept rows run past the scatter: those hold only the bias.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    weights = np.asarray(weights, dtype=np.float64)
+    (sh, sw), (kh, kw) = _pair(stride), weights.shape[:2]
+    full = scatter(x, weights, (sh, sw))
+    top, left = (max(kh - sh, 0) // 2, max(kw - sw, 0) // 2) if padding == "same" else (0, 0)
+    rows, cols = transpose_length(x.shape[1], kh, sh, padding), transpose_length(x.shape[2], kw, sw, padding)
+    return crop(full, rows, cols, top, left) + np.asarray(bias, dtype=np.float64)
 
 
-@functools.cache
-def _transpose_layer(kh, kw, cout, cin, stride, padding):
-    layer = keras().layers.Conv2DTranspose(cout, (kh, kw), strides=stride, padding=padding, dtype="float64")
-    layer.build((None, None, None, cin))
-    return layer
+def keras_conv1d_transpose(x, kernel, bias, stride, padding) -> np.ndarray:
+    """keras.layers.Conv1DTranspose(Cout, k, strides=stride, padding=padding) holding ``[kernel (k, Cout, Cin), bias]``
+    on x (N, steps, Cin): the 2-D layer on one column."""
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    out = keras_conv2d_transpose(x[:, :, None, :], kernel[:, None], bias, (int(stride), 1), padding)
+    return out[:, :, 0, :]
 
 
 def scatter(x, weights, stride) -> np.ndarray:
@@ -76,6 +97,7 @@ def crop(full, rows, cols, top, left) -> np.ndarray:
 
 
 def same_wrong_side(x, weights, bias, stride) -> np.ndarray:
+    """'same' with the odd leftover cropped at the top/left (from ceil((k - s) / 2)): not what Keras does."""
     (sh, sw), (kh, kw) = _pair(stride), weights.shape[:2]
     full = scatter(x, weights, stride)
     extra_h, extra_w = max(kh - sh, 0), max(kw - sw, 0)
@@ -88,31 +110,59 @@ def textbook_valid(x, weights, bias, stride) -> np.ndarray:
 
 
 # -- the course's models ---------------------------------------------------------------------
-@functools.cache
-def upsampling_generator(latent_dim: int):
-    k = keras()
-    return k.Sequential([k.Input((latent_dim,)), k.layers.Dense(128 * 5 * 5), k.layers.Reshape((5, 5, 128)),
-                         k.layers.Conv2DTranspose(1, (3, 3), strides=2, padding="same")])
+class CourseModel:
+    """A course model as the checks need it: the shapes of its weights in Keras's ``get_weights()``
+    order and its forward pass over such a list (float64)."""
+
+    def __init__(self, name: str, weight_shapes: tuple, forward: Callable[[list, np.ndarray], np.ndarray]):
+        self.name, self.weight_shapes, self.forward = name, weight_shapes, forward
+
+    def __repr__(self) -> str:
+        return f"CourseModel({self.name})"
+
+    def count_params(self) -> int:
+        return sum(math.prod(shape) for shape in self.weight_shapes)
+
+    def predict(self, weights: list, inputs: np.ndarray) -> np.ndarray:
+        return self.forward([np.asarray(w, dtype=np.float64) for w in weights], np.asarray(inputs, dtype=np.float64))
+
+
+def _dense(x, kernel, bias):
+    return x @ kernel + bias
 
 
 @functools.cache
-def simulator(k_: int, f: int):
-    k = keras()
-    return k.Sequential([
-        k.Input((4 * k_,)), k.layers.Dense(f * k_, activation="relu"),
-        k.layers.Reshape((1, f // 4, 4 * k_)),
-        k.layers.Conv2DTranspose(2 * k_, (1, 5), strides=(1, 2), padding="same"),
-        k.layers.Conv2DTranspose(k_, (1, 5), strides=(1, 2), padding="same"),
-        k.layers.Reshape((f, k_)),
-    ])
+def upsampling_generator(latent_dim: int) -> CourseModel:
+    """Input((latent_dim,)), Dense(128*5*5), Reshape((5, 5, 128)), Conv2DTranspose(1, (3, 3), strides=2, padding='same')."""
+    def forward(weights, z):
+        w, b, kernel, bias = weights
+        h = _dense(z, w, b).reshape(-1, 5, 5, 128)
+        return keras_conv2d_transpose(h, kernel, bias, 2, "same")
+
+    shapes = ((latent_dim, 128 * 5 * 5), (128 * 5 * 5,), (3, 3, 1, 128), (1,))
+    return CourseModel(f"upsampling_generator({latent_dim})", shapes, forward)
 
 
-def same_function(model, weights: list, inputs: np.ndarray, outputs: np.ndarray) -> bool:
+@functools.cache
+def simulator(k_: int, f: int) -> CourseModel:
+    """Input((4k,)), Dense(f*k, relu), Reshape((1, f//4, 4k)), Conv2DTranspose(2k, (1, 5), strides=(1, 2), 'same'),
+    Conv2DTranspose(k, (1, 5), strides=(1, 2), 'same'), Reshape((f, k))."""
+    def forward(weights, x):
+        w, b, kernel1, bias1, kernel2, bias2 = weights
+        h = np.maximum(_dense(x, w, b), 0.0).reshape(-1, 1, f // 4, 4 * k_)
+        h = keras_conv2d_transpose(h, kernel1, bias1, (1, 2), "same")
+        h = keras_conv2d_transpose(h, kernel2, bias2, (1, 2), "same")
+        return h.reshape(-1, f, k_)
+
+    shapes = ((4 * k_, f * k_), (f * k_,), (1, 5, 2 * k_, 4 * k_), (2 * k_,), (1, 5, k_, 2 * k_), (k_,))
+    return CourseModel(f"simulator({k_}, {f})", shapes, forward)
+
+
+def same_function(model: CourseModel, weights: list, inputs: np.ndarray, outputs: np.ndarray) -> bool:
     """Whether ``model`` holding ``weights`` maps ``inputs`` to ``outputs`` (False if they do not fit)."""
-    if [tuple(w.shape) for w in model.get_weights()] != [tuple(np.shape(w)) for w in weights]:
+    if [tuple(shape) for shape in model.weight_shapes] != [tuple(np.shape(w)) for w in weights]:
         return False
-    model.set_weights(weights)
-    expected = np.asarray(model.predict(inputs, verbose=0), dtype=np.float64)
+    expected = model.predict(weights, inputs)
     outputs = np.asarray(outputs, dtype=np.float64)
     return expected.shape == outputs.shape and np.allclose(outputs, expected, rtol=1e-4,
                                                            atol=1e-5 * max(1.0, float(np.abs(expected).max())))

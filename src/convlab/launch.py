@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -247,6 +248,12 @@ class Template:
         return "still running" if code is None else f"exit code {code}"
 
 
+#: Python 3.11's ast.parse can fail with "SystemError: AST constructor recursion depth mismatch"
+#: when two threads parse at once (CPython gh-106905); graders that grade several runs in threads
+#: of one process (the test suite does) parse one notebook at a time.
+_PARSING = threading.Lock()
+
+
 def notebook_imports(notebook) -> list[str]:
     """The modules an instructor's notebook imports (``import a.b``, ``from c import d``), in order.
 
@@ -262,7 +269,8 @@ def notebook_imports(notebook) -> list[str]:
         if cell.cell_type != "code":
             continue
         try:
-            tree = ast.parse(cell.source)
+            with _PARSING:
+                tree = ast.parse(cell.source)
         except SyntaxError:  # IPython magics and the like: nothing to import from there
             continue
         for node in ast.walk(tree):

@@ -2,8 +2,9 @@
 
 The strategies keep a running shape with the course's formulas only to choose
 arguments that fit (a "valid" kernel no longer than its input, lengths that
-stay small); whether a stack is possible, and what it gives, is always asked
-of Keras (shapes_oracle.summary).
+stay small); whether a stack is possible, and what it gives, always comes from
+Keras 3's rules (shapes_oracle.summary, which tests/test_shapes_oracle.py holds
+to Keras itself).
 """
 
 from __future__ import annotations

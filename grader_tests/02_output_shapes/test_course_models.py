@@ -2,13 +2,17 @@
 
 COURSE_MODELS = {"har_conv1d": (input_shape, layers), "conditioning": ..., "simulator": ...,
 "discriminator": ..., "lenet5": ..., "upsampling_generator": ...}, each list in the
-summarize format. The grader builds the student's OWN lists with Keras (their
-summarize is not used, so a wrong list fails even when their summarize agrees
-with it) and compares, layer by layer, with the summaries printed in the course
-text (../shared/seeds/: the (80, 3) Conv1D stack, the conditioning stack, the
-simulator, the discriminator, LeNet-5 and the 10x10 upsampling generator).
+summarize format. The grader summarizes the student's OWN lists by Keras 3's
+rules (shapes_oracle.summary: Keras's shape and parameter rules reimplemented,
+held to Keras by tests/test_shapes_oracle.py; their summarize is not used, so a
+wrong list fails even when their summarize agrees with it) and compares, layer
+by layer, with the summaries printed in the course text (../shared/seeds/: the
+(80, 3) Conv1D stack, the conditioning stack, the simulator, the discriminator,
+LeNet-5 and the 10x10 upsampling generator).
 Keras's other names (MaxPool2D...) are accepted, and so are arguments that do
-not change shapes or counts (activation, name, input_shape...).
+not change shapes or counts (activation, name, input_shape...). A layer Keras
+refuses is reported with why; so is one written in a form outside what the
+grader reproduces (a boolean for a number, use_bias=1, an empty target_shape...).
 """
 
 import numbers
@@ -48,7 +52,7 @@ MAX_LAYERS = 100  # more is not a course model (and would only cost grading time
 
 
 def _plain(value) -> bool:
-    """Plain data Keras may be given: numbers, strings, booleans, None, and tuples/lists of them."""
+    """Plain data the oracle may be given: numbers, strings, booleans, None, and tuples/lists of them."""
     if value is None or isinstance(value, (str, bool, numbers.Integral)):
         return True
     if isinstance(value, (list, tuple)):
@@ -57,7 +61,7 @@ def _plain(value) -> bool:
 
 
 def _normalised(name, layers):
-    """The student's layer dicts, ready for Keras (aliases resolved, shape-neutral arguments dropped),
+    """The student's layer dicts, ready for the oracle (aliases resolved, shape-neutral arguments dropped),
     or fail saying what is wrong with them."""
     where = f"COURSE_MODELS[{name!r}]"
     if not isinstance(layers, (list, tuple)) or not layers:
@@ -115,10 +119,11 @@ def _check_model(student, name):
     where = f"COURSE_MODELS[{name!r}] ({title})"
     if built.refused_at is not None:
         n = built.refused_at
-        fail(f"{where}: Keras cannot build layers[{n}] {stacks.layer_text(layers[n])}: {built.reason}")
+        who = "the grader does not take" if built.outside else "Keras cannot build"
+        fail(f"{where}: {who} layers[{n}] {stacks.layer_text(layers[n])}: {built.reason}")
     if _weighted(built.rows) == _weighted(course_rows) and built.rows[-1][1] == course_rows[-1][1]:
         return
-    text = f"{where}, built by Keras, has {built.total:,} parameters and output {built.rows[-1][1]}"
+    text = f"{where}, as Keras builds it, has {built.total:,} parameters and output {built.rows[-1][1]}"
     text += f"; the course's summary shows {total:,} parameters and output {course_rows[-1][1]}"
     if len(built.rows) != len(course_rows):
         text += f"; it has {O.plural(len(built.rows), 'layer')}, the course's {len(course_rows)}"

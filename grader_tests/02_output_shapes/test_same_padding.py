@@ -1,8 +1,8 @@
 """Hidden checks of same_padding(i, k, s=1, d=1) -> (before, after).
 
-The expected zeros are read from Keras itself (shapes_oracle.same_pads: a
-"same" Conv1D of the input 1..i with one filter per kernel tap shows which
-input value each tap reads). Not asked about: a stride above 1 together with a
+The expected zeros are TensorFlow's "same" split (shapes_oracle.same_pads,
+held by tests/test_shapes_oracle.py to where a real "same" Conv1D of the input
+1..i with one filter per kernel tap puts them). Not asked about: a stride above 1 together with a
 dilation above 1 (Keras refuses the pair), and the rare inputs where no window
 reaches the input at all (the split cannot be observed). A list [before, after]
 is accepted as well as a tuple.

@@ -1,6 +1,7 @@
 """Hidden checks of summarize(layers, input_shape) -> [(type, output_shape, params), ...].
 
-Expected rows come from Keras building the same stack (shapes_oracle.summary).
+Expected rows come from Keras 3's rules for the same stack (shapes_oracle.summary,
+reimplemented without Keras and held to Keras by tests/test_shapes_oracle.py).
 Random stacks (stacks.py) use the contract's layer types with Keras's argument
 forms (ints or tuples, arguments left out for their defaults); Dense comes
 after Flatten there, Dense on an N-D input has its own check. Never asked
@@ -85,7 +86,7 @@ def _diagnosis(layer: dict, expected_row, got_row, shape_in) -> str:
 def compare(got, layers, input_shape) -> str | None:
     """None if the student's summary equals Keras's, else a message naming the stack and the first wrong row."""
     built = O.summary(layers, input_shape)
-    assert built.refused_at is None, f"Keras refuses a stack meant to be possible: {built.reason}"
+    assert built.refused_at is None, f"the oracle refuses a stack meant to be possible: {built.reason}"
     what = f"summarize({stacks.stack_text(input_shape, layers)})"
     rows, problem = _rows_problem(got, len(layers))
     if problem:
@@ -123,7 +124,7 @@ def _names_layer(message: str, index: int, kind: str) -> bool:
 def _raise_problem(student, input_shape, layers, index, why) -> str | None:
     """None if summarize raises ValueError on this impossible stack, else what it did instead."""
     built = O.summary(layers, input_shape)
-    assert built.refused_at == index, f"Keras builds layers[{index}] of a stack meant to be impossible"
+    assert built.refused_at == index, f"the oracle builds layers[{index}] of a stack meant to be impossible"
     raised = student.raises("summarize", _layers(layers), tuple(input_shape))
     reason = {"too small": "its output would have a size below 1",
               "reshape": "the Reshape does not keep the number of values",

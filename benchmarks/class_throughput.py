@@ -1,6 +1,6 @@
 """Grade a synthetic class with ``convlab grade`` and with ``nbgrader autograde``, side by side.
 
-    python benchmarks/class_throughput.py                      # the full run (about 50 min on 2 cores)
+    python benchmarks/class_throughput.py                      # all four, nbgrader beside (33 min on 2 cores)
     python benchmarks/class_throughput.py --assignments 01_convolution --size 30 --growth
 
 The class of an assignment is its example submissions (``examples/submissions/``:

@@ -1,6 +1,7 @@
 """Shared fixtures: a worker for a few lines of notebook code, in the real sandbox; a course copy;
-the docker grading image."""
+the docker grading image; Keras, for the tests that hold the graders' numpy oracles to it."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,13 @@ from convlab.launch import Template
 from convlab.student import Student
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def keras():
+    """Keras on TensorFlow, imported only by the tests that compare an oracle with it."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return pytest.importorskip("keras")
 
 
 #: What a test's template imports ahead of its cells, as a template for 01_convolution does.

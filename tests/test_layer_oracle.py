@@ -7,30 +7,17 @@ shapes, kernels, strides and paddings, odd and even, so the answers the class is
 graded against are still Keras's.
 """
 
-import importlib.util
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-ORACLE_FILE = Path(__file__).resolve().parents[1] / "grader_tests" / "01_convolution" / "layer_oracle.py"
+import grader_modules
 
 
 @pytest.fixture(scope="module")
 def oracle():
-    spec = importlib.util.spec_from_file_location("layer_oracle_01", ORACLE_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def keras():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    return pytest.importorskip("keras")
+    return grader_modules.load("01_convolution", "layer_oracle")
 
 
 EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

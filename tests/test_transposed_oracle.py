@@ -9,7 +9,6 @@ strides, paddings, channels, sizes and weights, so the answers the class is
 graded against are still Keras's.
 """
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -20,22 +19,15 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+import grader_modules
+
 ROOT = Path(__file__).resolve().parents[1]
 ORACLE_DIR = ROOT / "grader_tests" / "04_transposed_conv"
 
 
 @pytest.fixture(scope="module")
 def oracle():
-    spec = importlib.util.spec_from_file_location("transposed_oracle_04", ORACLE_DIR / "transposed_oracle.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def keras():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    return pytest.importorskip("keras")
+    return grader_modules.load("04_transposed_conv", "transposed_oracle")
 
 
 EXAMPLES = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

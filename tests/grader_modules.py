@@ -6,6 +6,7 @@ that says which assignment it comes from.
 """
 
 import importlib.util
+import sys
 from pathlib import Path
 
 GRADER_TESTS = Path(__file__).resolve().parents[1] / "grader_tests"
@@ -15,5 +16,6 @@ def load(assignment: str, name: str):
     """grader_tests/<assignment>/<name>.py as a module named ``<name>_<assignment>``."""
     spec = importlib.util.spec_from_file_location(f"{name}_{assignment}", GRADER_TESTS / assignment / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module

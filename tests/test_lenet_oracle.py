@@ -9,26 +9,21 @@ builds from the JSON computes what the same layers written with Keras's
 weights are drawn on Keras's Glorot-uniform bounds.
 """
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ORACLE_DIR = Path(__file__).resolve().parents[1] / "grader_tests" / "03_lenet"
-sys.path.insert(0, str(ORACLE_DIR))
+import grader_modules
 
-import lenet_oracle as O  # noqa: E402
-
+ORACLE_DIR = grader_modules.GRADER_TESTS / "03_lenet"
+O = grader_modules.load("03_lenet", "lenet_oracle")
 SHAPES = [((32, 32, 1), 10), ((28, 28, 1), 5), ((36, 40, 3), 7)]
 
 
-def _keras_lenet(input_shape, num_classes, hidden="relu", pooling="max"):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-    from keras import layers
+def _keras_lenet(keras, input_shape, num_classes, hidden="relu", pooling="max"):
+    layers = keras.layers
 
     pool = layers.MaxPooling2D if pooling == "max" else layers.AveragePooling2D
     return keras.Sequential([
@@ -43,13 +38,11 @@ def _keras_lenet(input_shape, num_classes, hidden="relu", pooling="max"):
 
 @pytest.mark.parametrize("input_shape, num_classes", SHAPES)
 @pytest.mark.parametrize("hidden, pooling", [("relu", "max"), ("tanh", "average")])
-def test_the_json_builds_the_course_lenet(input_shape, num_classes, hidden, pooling):
-    import keras
-
+def test_the_json_builds_the_course_lenet(keras, input_shape, num_classes, hidden, pooling):
     from convlab import model_probe
 
     built = keras.models.model_from_json(O.course_json(input_shape, num_classes, hidden, pooling))
-    expected = _keras_lenet(input_shape, num_classes, hidden, pooling)
+    expected = _keras_lenet(keras, input_shape, num_classes, hidden, pooling)
     mine, theirs = model_probe.describe(built), model_probe.describe(expected)
     for key in ("input_shape", "output_shape", "params"):
         assert mine[key] == theirs[key], key
@@ -63,23 +56,23 @@ def test_the_json_builds_the_course_lenet(input_shape, num_classes, hidden, pool
 
 
 @pytest.mark.parametrize("input_shape, num_classes", SHAPES)
-def test_the_description_is_model_probes(input_shape, num_classes):
+def test_the_description_is_model_probes(keras, input_shape, num_classes):
     from convlab import model_probe
 
-    theirs = model_probe.describe(_keras_lenet(input_shape, num_classes))
+    theirs = model_probe.describe(_keras_lenet(keras, input_shape, num_classes))
     mine = O.course_description(input_shape, num_classes)
     for key in ("input_shape", "output_shape", "params"):
         assert mine[key] == theirs[key], key
     fields = ("class", "output_shape", "params", "activation")
     assert mine["layers"] == [{k: layer[k] for k in fields} for layer in theirs["layers"]]
     assert O.stages(mine) == O.stages(theirs)
-    assert O.weight_shapes(input_shape, num_classes) == [w.shape for w in _keras_lenet(input_shape,
-                                                                                         num_classes).get_weights()]
+    keras_weights = _keras_lenet(keras, input_shape, num_classes).get_weights()
+    assert O.weight_shapes(input_shape, num_classes) == [w.shape for w in keras_weights]
 
 
-def test_initial_weights_are_drawn_as_keras_draws_them():
+def test_initial_weights_are_drawn_as_keras_draws_them(keras):
     """Glorot-uniform kernels (within Keras's bound, spread over it), zero biases."""
-    keras_weights = _keras_lenet((32, 32, 1), 10).get_weights()
+    keras_weights = _keras_lenet(keras, (32, 32, 1), 10).get_weights()
     drawn = O.initial_weights(np.random.default_rng(0))
     assert [w.shape for w in drawn] == [w.shape for w in keras_weights]
     assert all(w.dtype == np.float32 for w in drawn)

@@ -103,15 +103,6 @@ class Built(NamedTuple):
         return sum(r[2] for r in self.rows)
 
 
-def freeze(value):
-    """Hashable form of plain data (lists become tuples, dicts sorted item tuples)."""
-    if isinstance(value, dict):
-        return tuple(sorted((k, freeze(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return tuple(freeze(v) for v in value)
-    return value
-
-
 class _Unplain:
     """A value that is not plain data (a float, a dict, a numpy number...): outside the domain."""
 
@@ -129,7 +120,7 @@ class _Unplain:
 
 
 def _frozen(value):
-    """Like freeze, for argument values: lists become tuples, anything but None, bools, ints,
+    """Hashable form of an argument value: lists become tuples, anything but None, bools, ints,
     strings and lists/tuples of them an _Unplain."""
     if value is None or isinstance(value, (bool, int, str)):
         return value

@@ -25,7 +25,6 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 COURSE_KINDS = ["conv", "pool", "conv", "pool", "flatten", "dense", "dense", "dense"]
-COURSE_PARAMS = 61_706
 FOLDED = {"Activation", "ReLU", "Softmax", "LeakyReLU", "ELU", "PReLU"}
 KIND = {"Conv2D": "conv", "MaxPooling2D": "pool", "AveragePooling2D": "pool", "Flatten": "flatten", "Dense": "dense"}
 
